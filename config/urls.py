@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from config.api import api
+from orgchart import views as orgchart_views
+
+urlpatterns = [
+    path("", orgchart_views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("org/", include("orgchart.urls")),
+    path("frameworks/", include("kpi.urls")),
+    path("ratings/", include("evaluation.urls_ratings")),
+    path("evaluations/", include("evaluation.urls")),
+    path("dashboards/", include("evaluation.urls_dashboards")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,33 @@
+"""django-q2 jobs: take ids or nothing, call a service, idempotent (a killed worker's task reruns)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils import timezone
+
+from evaluation import services
+
+
+def open_due_period() -> str:
+    """Open the current month once its opening day has come (daily; opening twice creates nothing)."""
+    today = timezone.localdate()
+    if today.day < settings.EVALUATION_CYCLE["open_day"]:
+        return "not yet"
+    period, created = services.period_open(year=today.year, month=today.month)
+    return f"{period}: {created} forms created"
+
+
+def send_reminders() -> str:
+    return f"{services.reminders_send()} reminders"
+
+
+def lock_due_forms() -> str:
+    return f"{services.period_lock_due()} forms locked"
+
+
+# name -> (function path, django-q schedule type, minutes for MINUTES schedules)
+SCHEDULES = {
+    "evaluation.open_due_period": ("evaluation.tasks.open_due_period", "H", None),
+    "evaluation.send_reminders": ("evaluation.tasks.send_reminders", "D", None),
+    "evaluation.lock_due_forms": ("evaluation.tasks.lock_due_forms", "H", None),
+}

@@ -1,0 +1,271 @@
+"""Pages for quarterly ratings and the annual classification (thin: access → service/selector → render).
+
+Everyone without a role on a page gets 404, as elsewhere (STYLE.md, "Access in one place").
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from evaluation import ratings
+from evaluation.models import AnnualClassification, QuarterlyRating, RatingStatus
+from evaluation.services import WorkflowError
+from orgchart import access
+from orgchart.models import OrgUnit
+
+
+def _quarter_or_404(year: int, quarter: int) -> None:
+    try:
+        ratings.check_quarter(year, quarter)
+    except WorkflowError:
+        raise Http404(_("Quarter not found.")) from None
+
+
+def _missing_labels(missing: list[str]) -> list[str]:
+    labels = {
+        "unit_result": _("unit result"),
+        "sector_assessment": _("sector assessment"),
+        "monthly_scores": _("monthly scores"),
+    }
+    out = []
+    for code in missing or []:
+        if code.startswith("month_"):
+            out.append(_("month %(month)s (not locked yet)") % {"month": code.removeprefix("month_")})
+        else:
+            out.append(labels.get(code, code))
+    return out
+
+
+def _next_or(request, fallback: str) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return fallback
+
+
+# --- Quarters ---------------------------------------------------------------------------------------
+
+
+@login_required
+def quarter_units(request, year: int, quarter: int):
+    """HR: the unit result of every unit with a quarterly-rated head, and the quarter's ratings."""
+    _quarter_or_404(year, quarter)
+    if not ratings.can_enter_unit_results(request.user):
+        raise Http404
+    units = ratings.quarter_units_for_hr(user=request.user, year=year, quarter=quarter)
+    if request.method == "POST":
+        saved = 0
+        by_id = {u["id"]: u for u in units}
+        for unit in OrgUnit.objects.filter(pk__in=list(by_id)):
+            raw = request.POST.get(f"score-{unit.pk}", "").strip().replace(",", ".")
+            current = by_id[unit.pk]["result"]
+            if not raw or (current is not None and str(current.score) == raw):
+                continue
+            try:
+                ratings.unit_quarter_result_set(unit=unit, year=year, quarter=quarter, score=raw, actor=request.user)
+                saved += 1
+            except WorkflowError as exc:
+                messages.error(request, f"{unit.name}: {exc.message}")
+        if saved:
+            messages.success(request, _("%(n)d unit results saved.") % {"n": saved})
+        return redirect("ratings:quarter_units", year=year, quarter=quarter)
+    rows = ratings.quarter_ratings_for_hr(user=request.user, year=year, quarter=quarter)
+    for rating in rows:
+        rating.missing_labels = _missing_labels(rating.missing)
+    return render(
+        request,
+        "ratings/quarter_units.html",
+        {"year": year, "quarter": quarter, "units": units, "ratings": rows},
+    )
+
+
+@login_required
+@require_POST
+def quarter_recompute(request, year: int, quarter: int):
+    _quarter_or_404(year, quarter)
+    if not ratings.can_enter_unit_results(request.user):
+        raise Http404
+    counts = ratings.quarter_compute(year=year, quarter=quarter)
+    messages.success(
+        request,
+        _("Quarter recomputed: %(created)d new, %(updated)d updated, %(frozen)d already confirmed.") % counts,
+    )
+    return redirect("ratings:quarter_units", year=year, quarter=quarter)
+
+
+@login_required
+def quarter_sector(request, year: int, quarter: int):
+    """A department head: the sector assessment of the heads of the offices linked to the department."""
+    _quarter_or_404(year, quarter)
+    rows = ratings.quarter_sector_people(user=request.user, year=year, quarter=quarter)
+    if not rows:
+        raise Http404
+    if request.method == "POST":
+        saved = 0
+        for row in rows:
+            person = row["person"]
+            raw = request.POST.get(f"score-{person.pk}", "").strip().replace(",", ".")
+            comment = request.POST.get(f"comment-{person.pk}", "")
+            current = row["assessment"]
+            if not raw or (current is not None and str(current.score) == raw and current.comment == comment.strip()):
+                continue
+            try:
+                ratings.sector_assessment_set(
+                    person=person, year=year, quarter=quarter, score=raw, comment=comment, actor=request.user
+                )
+                saved += 1
+            except WorkflowError as exc:
+                messages.error(request, f"{person.full_name}: {exc.message}")
+        if saved:
+            messages.success(request, _("%(n)d sector assessments saved.") % {"n": saved})
+        return redirect("ratings:quarter_sector", year=year, quarter=quarter)
+    return render(request, "ratings/quarter_sector.html", {"year": year, "quarter": quarter, "rows": rows})
+
+
+@login_required
+def person_quarters(request, person_id: int):
+    person = ratings.get_person_quarters_or_404(request.user, person_id)
+    rows = ratings.person_quarters(user=request.user, person=person)
+    for row in rows:
+        row["missing_labels"] = _missing_labels(row["rating"].missing)
+    return render(request, "ratings/person_quarters.html", {"person": person, "rows": rows})
+
+
+@login_required
+@require_POST
+def quarter_confirm(request, pk: int):
+    rating = get_object_or_404(QuarterlyRating.objects.select_related("person"), pk=pk)
+    if not ratings.can_view_quarters(request.user, rating.person):
+        raise Http404
+    try:
+        ratings.quarterly_rating_confirm(
+            rating=rating, expected_version=int(request.POST.get("version") or 0), actor=request.user
+        )
+        messages.success(request, _("Quarterly rating confirmed."))
+    except WorkflowError as exc:
+        messages.error(request, exc.message)
+    return redirect("ratings:person_quarters", person_id=rating.person_id)
+
+
+# --- Annual -------------------------------------------------------------------------------------------
+
+
+def _annual_unit_or_404(user, code: str) -> OrgUnit:
+    unit = OrgUnit.objects.filter(code=code).first()
+    if unit is None or not ratings.can_view_annual_unit(user, unit):
+        raise Http404(_("Unit not found."))
+    return unit
+
+
+@login_required
+def annual_unit(request, year: int, code: str):
+    """The decision unit's year: computed levels with reasons, proposals, decisions, quota, publish."""
+    unit = _annual_unit_or_404(request.user, code)
+    is_decider = ratings.is_unit_decider(request.user, unit)
+    if request.method == "POST":
+        if not is_decider:
+            raise Http404
+        classification = get_object_or_404(
+            AnnualClassification.objects.select_related("person", "framework"),
+            pk=request.POST.get("classification") or 0,
+            year=year,
+            decision_unit=unit,
+        )
+        try:
+            ratings.annual_decide(
+                classification=classification,
+                level=request.POST.get("level", ""),
+                note=request.POST.get("note", ""),
+                expected_version=int(request.POST.get("version") or 0),
+                actor=request.user,
+            )
+            messages.success(request, _("Decided: %(name)s.") % {"name": classification.person.full_name})
+        except WorkflowError as exc:
+            messages.error(request, f"{classification.person.full_name}: {exc.message}")
+        return redirect("ratings:annual_unit", year=year, code=code)
+    rows = ratings.annual_unit_rows(unit=unit, year=year)
+    for row in rows:
+        annual = row.framework.spec.annual
+        row.level_choices = [*annual.levels, annual.not_classified]
+        row.editable = is_decider and row.status in (RatingStatus.COMPUTED, RatingStatus.CONFIRMED)
+    return render(
+        request,
+        "ratings/annual_unit.html",
+        {
+            "unit": unit,
+            "year": year,
+            "rows": rows,
+            "quota": ratings.quota_rows(rows) if rows else [],
+            "grades": sorted({g for r in rows for g in r.counts_per_grade}, key=lambda g: (len(g), g)),
+            "is_decider": is_decider,
+            "can_publish": is_decider and any(r.status == RatingStatus.CONFIRMED for r in rows),
+            "can_recompute": ratings.can_enter_unit_results(request.user, unit),
+        },
+    )
+
+
+@login_required
+@require_POST
+def annual_unit_publish(request, year: int, code: str):
+    unit = _annual_unit_or_404(request.user, code)
+    if not ratings.is_unit_decider(request.user, unit):
+        raise Http404
+    try:
+        n = ratings.annual_publish(
+            unit=unit, year=year, exception_reason=request.POST.get("exception_reason", ""), actor=request.user
+        )
+        messages.success(request, _("%(n)d annual results published.") % {"n": n})
+    except WorkflowError as exc:
+        messages.error(request, exc.message)
+    return redirect("ratings:annual_unit", year=year, code=code)
+
+
+@login_required
+@require_POST
+def annual_recompute(request, year: int):
+    if not ratings.can_enter_unit_results(request.user):
+        raise Http404
+    result = ratings.annual_compute(year=year)
+    messages.success(
+        request,
+        _("Year recomputed: %(created)d new, %(updated)d updated, %(frozen)d already decided.")
+        % {"created": result.created, "updated": result.updated, "frozen": result.frozen},
+    )
+    return redirect(_next_or(request, reverse("home")))
+
+
+@login_required
+def annual_me(request, year: int):
+    """The signed-in person's own year, and their proposal."""
+    if access.person_for_user(request.user) is None:
+        raise Http404
+    classification = ratings.own_annual(user=request.user, year=year)
+    if request.method == "POST":
+        if classification is None:
+            raise Http404
+        try:
+            ratings.annual_propose(
+                classification=classification, level=request.POST.get("level", ""), actor=request.user
+            )
+            messages.success(request, _("Your proposal was saved."))
+        except WorkflowError as exc:
+            messages.error(request, exc.message)
+        return redirect("ratings:annual_me", year=year)
+    levels = classification.framework.spec.annual.levels if classification else ()
+    return render(
+        request,
+        "ratings/annual_me.html",
+        {
+            "year": year,
+            "c": classification,
+            "levels": levels,
+            "can_propose": classification is not None and classification.status in ratings.OPEN,
+        },
+    )

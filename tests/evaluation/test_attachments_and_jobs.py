@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django_q.models import Schedule
+
+from evaluation import services, tasks
+from evaluation.models import Attachment, Evaluation, Period
+from tests.evaluation.conftest import form_of
+
+
+@pytest.fixture(autouse=True)
+def private_media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+def test_evidence_is_stored_privately_under_a_random_name(org, period_2025):
+    form = form_of(org, "nhanvien", period_2025)
+    upload = SimpleUploadedFile("Báo cáo tháng 11.pdf", b"%PDF-1.4 test", content_type="application/pdf")
+    attachment = services.attachment_add(evaluation=form, upload=upload, actor=org.user("nhanvien"))
+    assert attachment.original_name == "Báo cáo tháng 11.pdf"
+    assert attachment.file.name.startswith("evidence/") and attachment.file.name.endswith(".pdf")
+    assert "Báo cáo" not in attachment.file.name
+
+
+def test_evidence_type_and_size_limits(org, period_2025, settings):
+    form = form_of(org, "nhanvien", period_2025)
+    with pytest.raises(services.InvalidInput):
+        services.attachment_add(
+            evaluation=form,
+            actor=org.user("nhanvien"),
+            upload=SimpleUploadedFile("x.exe", b"MZ", content_type="application/x-msdownload"),
+        )
+    settings.EVIDENCE_MAX_BYTES = 10
+    with pytest.raises(services.InvalidInput):
+        services.attachment_add(
+            evaluation=form,
+            actor=org.user("nhanvien"),
+            upload=SimpleUploadedFile("big.txt", b"x" * 11, content_type="text/plain"),
+        )
+    assert not Attachment.objects.exists()
+
+
+def test_outsiders_cannot_attach(org, period_2025):
+    form = form_of(org, "nhanvien", period_2025)
+    with pytest.raises(services.NotAllowed):
+        services.attachment_add(
+            evaluation=form,
+            actor=org.user("ngoai"),
+            upload=SimpleUploadedFile("a.txt", b"a", content_type="text/plain"),
+        )
+
+
+def test_open_due_period_job_waits_for_the_opening_day_and_is_idempotent(org):
+    with time_machine.travel(date(2025, 10, 19), tick=False):
+        assert tasks.open_due_period() == "not yet"
+    with time_machine.travel(date(2025, 10, 20), tick=False):
+        tasks.open_due_period()
+        tasks.open_due_period()
+    assert Period.objects.get().key == "2025-10"
+    assert Evaluation.objects.count() == len(org.people)
+
+
+def test_schedules_are_upserted_by_name(db):
+    call_command("setup_schedules", verbosity=0)
+    call_command("setup_schedules", verbosity=0)
+    names = set(Schedule.objects.values_list("name", flat=True))
+    assert names == set(tasks.SCHEDULES)

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from orgchart.models import ApiToken
+
+
+def test_me_over_session(org, client):
+    client.force_login(org.user("nhanvien"))
+    body = client.get("/api/v1/me").json()
+    assert body == {
+        "username": "nhanvien",
+        "full_name": "Nguyễn Thị Nhân Viên",
+        "person_id": org.people["nhanvien"].pk,
+        "primary_unit_code": "STC-TH",
+        "roles": ["employee"],
+    }
+
+
+def test_roles_of_head_and_hr(org, client):
+    client.force_login(org.user("giamdoc"))
+    assert client.get("/api/v1/me").json()["roles"] == ["employee", "manager", "head"]
+    client.force_login(org.user("hr"))
+    assert client.get("/api/v1/me").json()["roles"] == ["employee", "hr_officer"]
+
+
+def test_anonymous_gets_401(db, client):
+    assert client.get("/api/v1/me").status_code == 401
+
+
+def test_bearer_token_issue_use_and_revoke(org, client, capsys):
+    call_command("issue_api_token", "truongphong")
+    key = capsys.readouterr().out.strip()
+    assert len(key) > 30
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    assert client.get("/api/v1/me", **auth).json()["username"] == "truongphong"
+    unit = client.get("/api/v1/units/STC-TH", **auth).json()
+    assert "Nguyễn Thị Nhân Viên" in [m["full_name"] for m in unit["members"]]
+    assert ApiToken.objects.get().last_used_at is not None
+    call_command("issue_api_token", "truongphong", "--revoke", key[:8])
+    assert client.get("/api/v1/me", **auth).status_code == 401
+
+
+def test_wrong_token_is_refused(org, client):
+    assert client.get("/api/v1/me", HTTP_AUTHORIZATION="Bearer nope").status_code == 401
+
+
+def test_unknown_user_token_command_fails(db):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):
+        call_command("issue_api_token", "ghost")
+
+
+def test_unit_as_of_date(org, client):
+    client.force_login(org.user("hr"))
+    body = client.get("/api/v1/units/STC?as_of=2017-06-01").json()
+    assert body["members"] == [] and body["valid_from"] == "2018-01-01"
+    body = client.get("/api/v1/units/STC").json()
+    assert body["parent"]["code"] == "HN"
+    assert {c["code"] for c in body["children"]} == {"STC-TH", "STC-KH"}
+
+
+def test_person_endpoint(org, client):
+    client.force_login(org.user("truongphong"))
+    body = client.get(f"/api/v1/people/{org.people['nhanvien'].pk}").json()
+    assert body["employee_code"] == org.people["nhanvien"].employee_code
+    assert body["assignments"][0]["unit"]["code"] == "STC-TH"
+
+
+def test_openapi_schema_is_served(db, client):
+    schema = client.get("/api/v1/openapi.json").json()
+    assert {"/api/v1/me", "/api/v1/units/{code}", "/api/v1/people/{person_id}"} <= set(schema["paths"])

@@ -1,0 +1,33 @@
+"""Vietnamese formats: 05/03/2025 is 5 March; 1.234,5; Asia/Ho_Chi_Minh."""
+
+from datetime import date
+from decimal import Decimal
+
+from django import forms
+from django.conf import settings
+from django.template import Context, Template
+from django.utils import translation
+
+
+class DateForm(forms.Form):
+    d = forms.DateField(localize=True)
+
+
+def test_day_first_date_input():
+    with translation.override("vi"):
+        form = DateForm({"d": "05/03/2025"})
+        assert form.is_valid()
+        assert form.cleaned_data["d"] == date(2025, 3, 5)
+
+
+def test_numbers_and_dates_render_vietnamese():
+    with translation.override("vi"):
+        out = Template("{{ n }} {{ d|date:'SHORT_DATE_FORMAT' }}").render(
+            Context({"n": Decimal("1234.5"), "d": date(2025, 3, 5)})
+        )
+    assert out == "1.234,5 05/03/2025"
+
+
+def test_time_zone_and_default_language():
+    assert settings.TIME_ZONE == "Asia/Ho_Chi_Minh"
+    assert settings.LANGUAGE_CODE == "vi"
