@@ -6,6 +6,7 @@ The rows are created directly (the rating services are not under test here).
 from __future__ import annotations
 
 import io
+import shutil
 import subprocess
 import unicodedata
 import zipfile
@@ -34,8 +35,11 @@ def nfc(text: str) -> str:
 def pdf_text(data: bytes, tmp_path: Path) -> str:
     path = tmp_path / "read.pdf"
     path.write_bytes(data)
+    # pdftotext comes with Debian's poppler-utils, which `make test` installs: missing it is a failure.
+    exe = shutil.which("pdftotext")
+    assert exe, "pdftotext is missing: run `make system-deps` (Debian package poppler-utils)"
     out = subprocess.run(  # noqa: S603
-        ["pdftotext", "-layout", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True
+        [exe, "-layout", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True
     ).stdout.decode("utf-8")
     return nfc(out)
 
