@@ -58,6 +58,7 @@ var:
 run: install | var
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --if-empty
+	$(BIN)/python manage.py seed_demo_history --if-empty
 	$(BIN)/python manage.py setup_schedules
 	@echo ""
 	@echo "DanhGia is starting at http://$(HOST):$(PORT)  (Ctrl+C stops web and worker)"

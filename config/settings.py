@@ -77,6 +77,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "orgchart.context_processors.navigation",
+                "evaluation.context_processors.notifications",
             ],
         },
     },
@@ -185,7 +186,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # WeasyPrint and fontTools log every font subset at INFO: keep the console readable.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # --- Monthly cycle defaults (DOMAIN.md section 4); each period stores its own copy -----------------
@@ -208,3 +214,7 @@ EVIDENCE_CONTENT_TYPES = {
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
     "text/plain": ".txt",
 }
+
+# --- Reports --------------------------------------------------------------------------------------
+# One PDF document stays under this many pages; larger batches are split and zipped.
+REPORTS_MAX_PAGES = env_int("REPORTS_MAX_PAGES", 200)

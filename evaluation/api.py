@@ -19,9 +19,9 @@ from django.db.models import Q
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
-from pydantic import StrictFloat
+from pydantic import StrictBool, StrictFloat
 
-from evaluation import selectors, services, workflow
+from evaluation import page_selectors, selectors, services, workflow
 from evaluation.models import Evaluation, Period
 from evaluation.workflow import Status
 from kpi import scoring
@@ -35,7 +35,8 @@ LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX = 100, 1000
 # --- Schemas ------------------------------------------------------------------------------------
 
 Points = dict[str, StrictFloat]  # StrictFloat accepts JSON integers, refuses strings and booleans
-Shares = dict[str, StrictFloat]
+Shares = dict[str, StrictFloat | StrictBool]  # shares 0–1; an ND 335 leader adds organising and a True/False
+Flags = dict[str, StrictFloat | StrictBool | None]  # override inputs: attendance share, discipline…; None clears
 
 
 class ErrorOut(Schema):
@@ -143,16 +144,37 @@ class ReviewIn(VersionIn):
     points: Points
     task_results: Shares | None = None
     comment: str = ""
+    flags: Flags | None = None
 
 
 class DecideIn(VersionIn):
     points: Points | None = None
     task_results: Shares | None = None
     comment: str = ""
+    flags: Flags | None = None
 
 
 class ReasonIn(VersionIn):
     reason: str = ""
+
+
+class NotEvaluatedIn(ReasonIn):
+    maternity: bool = False
+
+
+class ResolveIn(Schema):
+    outcome: str = Field(..., description="upheld | revised")
+    resolution: str = ""
+    points: Points | None = None
+    task_results: Shares | None = None
+
+
+class ComplaintOut(Schema):
+    id: int
+    evaluation: int
+    outcome: str
+    resolution: str
+    revision: int | None
 
 
 class PublishIn(Schema):
@@ -422,6 +444,7 @@ def evaluation_review(request, evaluation_id: int, payload: ReviewIn):
         points=payload.points,
         task_results=payload.task_results,
         comment=payload.comment,
+        flags=payload.flags,
         actor=request.user,
     )
     return _fresh(request, evaluation)
@@ -449,18 +472,20 @@ def evaluation_decide(request, evaluation_id: int, payload: DecideIn | None = No
         points=payload.points,
         task_results=payload.task_results,
         comment=payload.comment,
+        flags=payload.flags,
         actor=request.user,
     )
     return _fresh(request, evaluation)
 
 
 @router.post("/evaluations/{evaluation_id}/not-evaluated", response=WRITE_RESPONSES, by_alias=True)
-def evaluation_not_evaluated(request, evaluation_id: int, payload: ReasonIn):
+def evaluation_not_evaluated(request, evaluation_id: int, payload: NotEvaluatedIn):
     evaluation = _load(request, evaluation_id)
     evaluation = services.evaluation_mark_not_evaluated(
         evaluation=evaluation,
         expected_version=_version(payload, evaluation),
         reason=payload.reason,
+        maternity=payload.maternity,
         actor=request.user,
     )
     return _fresh(request, evaluation)
@@ -485,6 +510,30 @@ def evaluation_complaint(request, evaluation_id: int, payload: ReasonIn):
         actor=request.user,
     )
     return _fresh(request, evaluation)
+
+
+@router.post(
+    "/evaluations/{evaluation_id}/complaints/{complaint_id}/resolve", response={200: ComplaintOut, **ERRORS}
+)
+def complaint_resolve(request, evaluation_id: int, complaint_id: int, payload: ResolveIn):
+    """The level above the decider upholds (`upheld`) or revises (`revised`, with the points) the result."""
+    evaluation = _load(request, evaluation_id)
+    complaint = page_selectors.complaint_or_404(evaluation=evaluation, complaint_id=complaint_id)
+    complaint = services.complaint_resolve(
+        complaint=complaint,
+        outcome=payload.outcome,
+        resolution=payload.resolution,
+        points=payload.points,
+        task_results=payload.task_results,
+        actor=request.user,
+    )
+    return {
+        "id": complaint.pk,
+        "evaluation": complaint.evaluation_id,
+        "outcome": complaint.outcome,
+        "resolution": complaint.resolution,
+        "revision": complaint.revision_id,
+    }
 
 
 @router.post("/units/{code}/periods/{period_key}/publish", response={200: PublicationOut, **ERRORS})

@@ -12,16 +12,20 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from evaluation.models import Evaluation
+from evaluation.models import Complaint, Evaluation
 from kpi import scoring
 
 POINTS = "points-"
 COMMENT = "comment-"
 SHARE = "share-"
+FLAG = "flag-"
+FLAGS_SHOWN = "flags-shown"  # the page showed the override inputs (an unticked box then means False)
+SUBORDINATE_KHT = "any_subordinate_unit_KHT"
 SHARE_LABELS = {
     "quantity": _("Quantity"),
     "quality": _("Quality"),
     "timeliness": _("Timeliness"),
+    "organising": _("Leading, directing and organising the unit's work"),
 }
 MAX_TASKS = 100
 
@@ -35,6 +39,26 @@ def has_task_shares(evaluation: Evaluation) -> bool:
     return any(group.is_computed for group in evaluation.framework.spec.groups)
 
 
+def has_leader_inputs(evaluation: Evaluation) -> bool:
+    """An ND 335 leader: the task group also takes `organising` and the subordinate units' result."""
+    return scoring.needs_leader_inputs(evaluation.framework.spec, evaluation.variant)
+
+
+def share_keys(evaluation: Evaluation) -> tuple[str, ...]:
+    """The 0–1 inputs of the computed task group on this form."""
+    if not has_task_shares(evaluation):
+        return ()
+    return (*scoring.TASK_SHARES, "organising") if has_leader_inputs(evaluation) else scoring.TASK_SHARES
+
+
+def override_rules(evaluation: Evaluation) -> list:
+    """One override rule per input flag of the form's framework (attendance share, discipline, …)."""
+    rules: dict = {}
+    for rule in evaluation.framework.spec.overrides:
+        rules.setdefault(rule.flag, rule)
+    return list(rules.values())
+
+
 class VersionForm(forms.Form):
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
 
@@ -42,6 +66,14 @@ class VersionForm(forms.Form):
 class ReasonForm(VersionForm):
     # The services refuse an empty reason with their own message.
     reason = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    maternity = forms.BooleanField(required=False)  # "not evaluated" only: maternity leave
+
+
+class ResolveForm(forms.Form):
+    """The outcome of a complaint; a revision also takes the points of the stage form."""
+
+    outcome = forms.ChoiceField(choices=Complaint.Outcome.choices[1:])
+    resolution = forms.CharField(required=False, max_length=4000)
 
 
 class PublishForm(forms.Form):
@@ -65,17 +97,21 @@ class StageForm(VersionForm):
         self.codes = [c.code for c in scoring.criteria_for(spec, evaluation.variant)]
         self.codes += [d.code for d in spec.deductions]
         self.shares = has_task_shares(evaluation)
+        self.share_keys = share_keys(evaluation)
+        self.leader = has_leader_inputs(evaluation)
+        self.rules = override_rules(evaluation)
         for code in self.codes:
             self.fields[POINTS + code] = forms.CharField(required=False, max_length=20)
             self.fields[COMMENT + code] = forms.CharField(required=False, max_length=1000)
-        if self.shares:
-            for key in scoring.TASK_SHARES:
-                self.fields[SHARE + key] = forms.CharField(required=False, max_length=20)
+        for key in self.share_keys:
+            self.fields[SHARE + key] = forms.CharField(required=False, max_length=20)
+        for rule in self.rules:
+            self.fields[FLAG + rule.flag] = forms.CharField(required=False, max_length=20)
 
     def clean(self):
         data = super().clean()
         if self.shares:
-            for key in scoring.TASK_SHARES:
+            for key in self.share_keys:
                 text = normalise_number(data.get(SHARE + key) or "")
                 if not text:
                     continue
@@ -100,15 +136,28 @@ class StageForm(VersionForm):
                 values[code] = text
         return values
 
-    def task_results(self) -> dict[str, float] | None:
+    def task_results(self) -> dict[str, float | bool] | None:
         if not self.shares:
             return None
-        values = {}
-        for key in scoring.TASK_SHARES:
+        values: dict[str, float | bool] = {}
+        for key in self.share_keys:
             number = scoring.to_decimal(normalise_number(self.data.get(SHARE + key, "") or ""))
             if number is not None:
                 values[key] = float(number)
+        if self.leader and values:
+            values[SUBORDINATE_KHT] = bool(self.data.get(SHARE + SUBORDINATE_KHT))
         return values or None
+
+    def flags(self) -> dict | None:
+        """The override inputs typed in (None when the page did not show them): a ticked box is
+        True, a share is "0.4", an empty share clears it."""
+        if not self.rules or not self.data.get(FLAGS_SHOWN):
+            return None
+        values: dict = {}
+        for rule in self.rules:
+            raw = self.data.get(FLAG + rule.flag, "") or ""
+            values[rule.flag] = bool(raw) if rule.operator == "is_true" else normalise_number(raw)
+        return values
 
     def comments(self) -> dict[str, str]:
         return {code: text for code in self.codes if (text := (self.data.get(COMMENT + code) or "").strip())}

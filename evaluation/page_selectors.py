@@ -354,6 +354,29 @@ def form_complaints(revision_ids: list[int]) -> QuerySet[Complaint]:
     return Complaint.objects.filter(evaluation_id__in=revision_ids).select_related("handler", "revision")
 
 
+def complaint_to_handle(*, user, revision_ids: list[int]) -> Complaint | None:
+    """The open complaint about this form that `user` (the level above the decider) handles."""
+    scope = access.user_scope(user)
+    if scope.person_id is None:
+        return None
+    return (
+        Complaint.objects.filter(
+            evaluation_id__in=revision_ids, outcome=Complaint.Outcome.OPEN, handler_id=scope.person_id
+        )
+        .select_related("evaluation")
+        .first()
+    )
+
+
+def complaint_or_404(*, evaluation: Evaluation, complaint_id: int) -> Complaint:
+    """A complaint about any revision of this form (the form was fetched through the access helper)."""
+    revision_ids = [r.pk for r in form_revisions(evaluation)]
+    complaint = Complaint.objects.filter(pk=complaint_id, evaluation_id__in=revision_ids).first()
+    if complaint is None:
+        raise Http404(_("Complaint not found."))
+    return complaint
+
+
 def attachment_or_404(*, evaluation: Evaluation, attachment_id: int) -> Attachment:
     """An attachment of any revision of the form's person and month."""
     attachment = (
@@ -396,12 +419,14 @@ def score_preview(evaluation: Evaluation, *, points: dict, task_results: dict | 
     if invalid:
         return Preview(total=partial, error=str(invalid[0]), error_field=invalid[0].field)
     try:
+        shares, leader_inputs = scoring.split_leader_inputs(spec, variant=evaluation.variant, task_results=task_results)
         result = scoring.score(
             spec,
             variant=evaluation.variant,
             points=points,
-            task_results=task_results or None,
+            task_results=shares,
             flags=evaluation.flags or None,
+            leader_inputs=leader_inputs,
         )
     except scoring.ScoringError:
         return Preview(total=partial)

@@ -39,6 +39,8 @@ from kpi import services as kpi_services
 from orgchart import access
 from orgchart.models import Assignment, OrgUnit, valid_on_q
 
+UPHOLD = "uphold"  # history action of a complaint outcome that keeps the result (no status change)
+
 # --- Errors (the API maps them to 400 / 403 / 409) -------------------------------------------
 
 
@@ -180,7 +182,9 @@ def _decimal_points(points: dict) -> dict[str, str]:
     return {code: str(scoring.to_decimal(value)) for code, value in points.items()}
 
 
-def _score(evaluation: Evaluation, *, points: dict, task_results: dict | None, partial: bool):
+def _score(
+    evaluation: Evaluation, *, points: dict, task_results: dict | None, partial: bool, flags: dict | None = None
+):
     """Validate (and score when complete). Drafts may be incomplete; other steps may not."""
     spec = evaluation.framework.spec
     errors = scoring.points_errors(spec, variant=evaluation.variant, points=points)
@@ -189,12 +193,14 @@ def _score(evaluation: Evaluation, *, points: dict, task_results: dict | None, p
     if errors:
         raise InvalidInput(str(errors[0]), field=errors[0].field, details=[(e.field, str(e)) for e in errors])
     try:
+        shares, leader_inputs = scoring.split_leader_inputs(spec, variant=evaluation.variant, task_results=task_results)
         result = scoring.score(
             spec,
             variant=evaluation.variant,
             points=points,
-            task_results=task_results or None,
-            flags=evaluation.flags or None,
+            task_results=shares,
+            flags=(evaluation.flags if flags is None else flags) or None,
+            leader_inputs=leader_inputs,
         )
     except scoring.ScoringError as exc:
         if partial:
@@ -258,6 +264,52 @@ def _points_changes(old: dict, new: dict) -> dict:
     return {code: [old.get(code), value] for code, value in new.items() if old.get(code) != value}
 
 
+def _acting_for(evaluation: Evaluation, actor, step: str):
+    return access.acting_for(actor, evaluation.person, selectors.reference_date(evaluation.period), step=step)
+
+
+def _merged_flags(evaluation: Evaluation, flags: dict | None) -> dict | None:
+    """The form's override inputs with `flags` applied (None: unchanged).
+
+    Only the flags the framework's override rules read are accepted: a True/False flag for an
+    "is true" rule, a number from 0 to 1 for a threshold rule (attendance share); None or "" clears.
+    """
+    if flags is None:
+        return None
+    rules = {rule.flag: rule for rule in evaluation.framework.spec.overrides}
+    merged = dict(evaluation.flags or {})
+    for key, value in flags.items():
+        rule = rules.get(key)
+        if rule is None:
+            raise InvalidInput(
+                _("%(flag)s is not an input of framework %(framework)s.")
+                % {"flag": key, "framework": evaluation.framework.code},
+                field=key,
+            )
+        if value is None or value == "":
+            merged.pop(key, None)
+        elif rule.operator == "is_true":
+            if not isinstance(value, bool):
+                raise InvalidInput(_("%(flag)s must be true or false.") % {"flag": key}, field=key)
+            if value:
+                merged[key] = True
+            else:
+                merged.pop(key, None)
+        else:
+            number = scoring.to_decimal(value)
+            if number is None or not 0 <= number <= 1:
+                raise InvalidInput(_("%(flag)s must be a share from 0 to 1, e.g. 0,4.") % {"flag": key}, field=key)
+            merged[key] = str(number)
+    return merged
+
+
+def _flag_changes(evaluation: Evaluation, new_flags: dict | None) -> dict:
+    old = evaluation.flags or {}
+    if new_flags is None or new_flags == old:
+        return {}
+    return {"flags": [old, new_flags]}
+
+
 # --- Employee ---------------------------------------------------------------------------------
 
 
@@ -318,11 +370,14 @@ def evaluation_review(
     task_results: dict | None = None,
     comment: str = "",
     comments: dict | None = None,
+    flags: dict | None = None,
     actor,
 ) -> Evaluation:
-    """The manager's proposal; every change from the self-assessment needs a comment."""
+    """The manager's proposal; every change from the self-assessment needs a comment. `flags` sets
+    the override inputs (attendance share, discipline, …) the framework reads."""
     _require(evaluation, Action.REVIEW, actor, expected_version)
-    result = _score(evaluation, points=points, task_results=task_results, partial=False)
+    new_flags = _merged_flags(evaluation, flags)
+    result = _score(evaluation, points=points, task_results=task_results, partial=False, flags=new_flags)
     new_points = _decimal_points(points)
     changes = _points_changes(evaluation.self_points, new_points)
     comments = comments or {}
@@ -346,20 +401,29 @@ def evaluation_review(
             "reviewed_at": timezone.now(),
             "reviewed_by": access.person_for_user(actor),
             "no_self_assessment": no_self,
+            **({"flags": new_flags} if new_flags is not None else {}),
         },
         actor=actor,
+        acting_for=_acting_for(evaluation, actor, "review"),
         comment=comment,
-        changes=changes,
+        changes={**changes, **_flag_changes(evaluation, new_flags)},
     )
 
 
 @transaction.atomic
 def evaluation_return(*, evaluation: Evaluation, expected_version: int, reason: str, actor) -> Evaluation:
-    _require(evaluation, Action.RETURN, actor, expected_version)
+    roles = _require(evaluation, Action.RETURN, actor, expected_version)
     if not reason.strip():
         raise InvalidInput(_("Say why the form is returned."), field="reason")
+    step = "decide" if Actor.DECIDER in roles else "review"
     return _apply(
-        evaluation, action=Action.RETURN, expected_version=expected_version, fields={}, actor=actor, comment=reason
+        evaluation,
+        action=Action.RETURN,
+        expected_version=expected_version,
+        fields={},
+        actor=actor,
+        acting_for=_acting_for(evaluation, actor, step),
+        comment=reason,
     )
 
 
@@ -398,16 +462,18 @@ def evaluation_decide(
     points: dict | None = None,
     task_results: dict | None = None,
     comment: str = "",
+    flags: dict | None = None,
     actor,
 ) -> Evaluation:
     """The final points and grade. Over the quota is refused (the justified exception is given
-    at publication)."""
+    at publication). `flags` sets the override inputs, as in the review."""
     _require(evaluation, Action.DECIDE, actor, expected_version)
     if points is None:
         base = evaluation.review_points or evaluation.self_points
         points = base
         task_results = evaluation.review_task_results or evaluation.self_task_results
-    result = _score(evaluation, points=points, task_results=task_results, partial=False)
+    new_flags = _merged_flags(evaluation, flags)
+    result = _score(evaluation, points=points, task_results=task_results, partial=False, flags=new_flags)
     report = _decision_quota(evaluation, result.grade, exception=_has_exception_headroom(evaluation))
     if report is not None and not report.ok:
         raise QuotaExceeded(
@@ -430,10 +496,12 @@ def evaluation_decide(
             "decided_at": timezone.now(),
             "decided_by": access.person_for_user(actor),
             "no_self_assessment": evaluation.no_self_assessment or no_self,
+            **({"flags": new_flags} if new_flags is not None else {}),
         },
         actor=actor,
+        acting_for=_acting_for(evaluation, actor, "decide"),
         comment=comment,
-        changes=_points_changes(previous, new_points),
+        changes={**_points_changes(previous, new_points), **_flag_changes(evaluation, new_flags)},
     )
 
 
@@ -445,10 +513,19 @@ def _has_exception_headroom(evaluation: Evaluation) -> bool:
 
 
 @transaction.atomic
-def evaluation_mark_not_evaluated(*, evaluation: Evaluation, expected_version: int, reason: str, actor) -> Evaluation:
+def evaluation_mark_not_evaluated(
+    *, evaluation: Evaluation, expected_version: int, reason: str, maternity: bool = False, actor
+) -> Evaluation:
+    """Not evaluated this month (never a score of 0). `maternity` marks maternity leave, which the
+    annual classification does not count against the months worked (DOMAIN.md section 6)."""
     _require(evaluation, Action.NOT_EVALUATED, actor, expected_version)
     if not reason.strip():
         raise InvalidInput(_("Say why this person is not evaluated this month."), field="reason")
+    flags = dict(evaluation.flags or {})
+    if maternity:
+        flags["maternity"] = True
+    else:
+        flags.pop("maternity", None)
     return _apply(
         evaluation,
         action=Action.NOT_EVALUATED,
@@ -459,9 +536,12 @@ def evaluation_mark_not_evaluated(*, evaluation: Evaluation, expected_version: i
             "grade": "",
             "decided_at": timezone.now(),
             "decided_by": access.person_for_user(actor),
+            "flags": flags,
         },
         actor=actor,
+        acting_for=_acting_for(evaluation, actor, "decide"),
         comment=reason,
+        changes=_flag_changes(evaluation, flags),
     )
 
 
@@ -610,6 +690,16 @@ def complaint_resolve(
     if outcome == Complaint.Outcome.UPHELD:
         Complaint.objects.filter(pk=complaint.pk).update(
             outcome=outcome, resolution=resolution.strip(), resolved_at=now
+        )
+        # The result stays as it is; the history says who upheld it and why.
+        EvaluationHistory.objects.create(
+            evaluation=original,
+            actor=actor,
+            action=UPHOLD,
+            from_status=original.status,
+            to_status=original.status,
+            comment=resolution.strip(),
+            changes={"complaint": complaint.pk},
         )
     elif outcome == Complaint.Outcome.REVISED:
         if points is None:

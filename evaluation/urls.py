@@ -14,6 +14,7 @@ urlpatterns = [
     path("units/<str:code>/<str:period_key>/results/", views.unit_results, name="unit_results"),
     path("<int:pk>/", views.form_detail, name="form"),
     path("<int:pk>/preview/", views.form_preview, name="preview"),
+    path("<int:pk>/complaints/<int:complaint_id>/resolve/", views.complaint_resolve, name="complaint_resolve"),
     path("<int:pk>/attachments/", views.attachment_upload, name="attachment_upload"),
     path("<int:pk>/attachments/<int:attachment_id>/", views.attachment_download, name="attachment"),
 ]

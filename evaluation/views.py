@@ -24,18 +24,25 @@ from django.views.decorators.http import require_POST
 from evaluation import page_selectors, selectors, services, workflow
 from evaluation.forms import (
     COMMENT,
+    FLAG,
+    FLAGS_SHOWN,
     POINTS,
     SHARE,
     SHARE_LABELS,
+    SUBORDINATE_KHT,
     PublishForm,
     ReasonForm,
+    ResolveForm,
     StageForm,
     UploadForm,
     VersionForm,
+    has_leader_inputs,
     has_task_shares,
+    override_rules,
+    share_keys,
     tasks_as_text,
 )
-from evaluation.models import Evaluation, Notification, Period
+from evaluation.models import Complaint, Evaluation, Notification, Period
 from evaluation.workflow import Action, Status
 from kpi import scoring
 from orgchart import access
@@ -63,6 +70,7 @@ HISTORY_LABELS = {
     "acknowledge": gettext_lazy("Acknowledged"),
     "complain": gettext_lazy("Filed a complaint"),
     "revise": gettext_lazy("Revised after a complaint"),
+    "uphold": gettext_lazy("Upheld the result after a complaint"),
     "attach": gettext_lazy("Added evidence"),
 }
 DONE = {
@@ -188,9 +196,19 @@ def _criteria_groups(evaluation: Evaluation, stage: str | None, data, errors: di
                     "final": evaluation.final_task_results.get(key),
                     "error": errors.get(key) or errors.get(SHARE + key),
                 }
-                for key in scoring.TASK_SHARES
+                for key in share_keys(evaluation)
             ]
-            groups.append({"group": group, "computed": True, "shares": rows})
+            leader = None
+            if has_leader_inputs(evaluation):
+                stored = {
+                    "self": evaluation.self_task_results.get(SUBORDINATE_KHT),
+                    "review": evaluation.review_task_results.get(SUBORDINATE_KHT),
+                    "final": evaluation.final_task_results.get(SUBORDINATE_KHT),
+                }
+                source = data if data is not None else shares
+                checked = bool(source.get(SHARE + SUBORDINATE_KHT if data is not None else SUBORDINATE_KHT))
+                leader = {"input": SHARE + SUBORDINATE_KHT, "checked": checked, **stored}
+            groups.append({"group": group, "computed": True, "shares": rows, "leader": leader})
             continue
         rows = [criterion_row(c) for c in group.criteria_for(evaluation.variant)]
         if rows:
@@ -207,12 +225,34 @@ def _criteria_groups(evaluation: Evaluation, stage: str | None, data, errors: di
     return groups
 
 
+def _flag_rows(evaluation: Evaluation, stage: str | None, data, errors: dict) -> list[dict]:
+    """The override inputs (attendance share, discipline, …) the reviewer and the decider set."""
+    if stage not in ("review", "final"):
+        return []
+    rows = []
+    for rule in override_rules(evaluation):
+        stored = (evaluation.flags or {}).get(rule.flag)
+        boolean = rule.operator == "is_true"
+        value = data.get(FLAG + rule.flag, "") if data is not None else ("" if stored is None else stored)
+        rows.append(
+            {
+                "input": FLAG + rule.flag,
+                "label": rule.label_vi or rule.flag,
+                "boolean": boolean,
+                "checked": bool(value) if boolean else False,
+                "value": "" if boolean else value,
+                "error": errors.get(rule.flag) or errors.get(FLAG + rule.flag),
+            }
+        )
+    return rows
+
+
 def _history_rows(history) -> list[dict]:
     rows = []
     for h in history:
         changes = []
         for code, change in (h.changes or {}).items():
-            if code == "supersedes":
+            if code in ("supersedes", "complaint"):
                 continue
             if isinstance(change, dict):
                 changes.append((code, change.get("old"), change.get("new"), change.get("comment", "")))
@@ -281,7 +321,12 @@ def _render_form(
     if Action.ACKNOWLEDGE in actions and evaluation.acknowledged_at:
         actions.remove(Action.ACKNOWLEDGE)
     reason_form = form if isinstance(form, ReasonForm) else None
+    handling = page_selectors.complaint_to_handle(user=user, revision_ids=revision_ids) if not superseded else None
+    resolve_data = data if panel == "resolve" else None
     context = {
+        "handling": handling,
+        "resolve_groups": _criteria_groups(evaluation, "final", resolve_data, errors) if handling else [],
+        "resolution": (resolve_data.get("resolution", "") if resolve_data is not None else ""),
         "evaluation": evaluation,
         "period": evaluation.period,
         "spec": evaluation.framework.spec,
@@ -290,6 +335,8 @@ def _render_form(
         "actions": [str(a) for a in actions],
         "stage": stage,
         "groups": groups,
+        "flag_rows": _flag_rows(evaluation, stage, data, errors),
+        "flags_shown": FLAGS_SHOWN,
         "shares": has_task_shares(evaluation),
         "preview": preview,
         "full": full,
@@ -376,6 +423,7 @@ def _run(action: Action, evaluation: Evaluation, form, user) -> None:
             task_results=form.task_results(),
             comment=form.general_comment(),
             comments=form.comments(),
+            flags=form.flags(),
             actor=user,
         )
     elif action == Action.DECIDE:
@@ -385,13 +433,18 @@ def _run(action: Action, evaluation: Evaluation, form, user) -> None:
             points=form.points(),
             task_results=form.task_results(),
             comment=form.general_comment(),
+            flags=form.flags(),
             actor=user,
         )
     elif action == Action.RETURN:
         services.evaluation_return(evaluation=evaluation, expected_version=version, reason=data["reason"], actor=user)
     elif action == Action.NOT_EVALUATED:
         services.evaluation_mark_not_evaluated(
-            evaluation=evaluation, expected_version=version, reason=data["reason"], actor=user
+            evaluation=evaluation,
+            expected_version=version,
+            reason=data["reason"],
+            maternity=data.get("maternity", False),
+            actor=user,
         )
     elif action == Action.ACKNOWLEDGE:
         services.evaluation_acknowledge(evaluation=evaluation, expected_version=version, actor=user)
@@ -433,6 +486,35 @@ def form_detail(request, pk: int):
         return _render_form(request, fresh, form=form, error=exc, panel=action, status=exc.status_code)
     messages.success(request, str(DONE[action]))
     return redirect("evaluation:form", pk=evaluation.pk)
+
+
+@login_required
+@require_POST
+def complaint_resolve(request, pk: int, complaint_id: int):
+    """The level above the decider upholds the result or revises it (a new, locked revision)."""
+    evaluation = selectors.get_evaluation_or_404(request.user, pk)
+    complaint = page_selectors.complaint_or_404(evaluation=evaluation, complaint_id=complaint_id)
+    outcome_form = ResolveForm(request.POST)
+    stage_form = StageForm(request.POST, evaluation=evaluation)
+    revised = outcome_form.is_valid() and outcome_form.cleaned_data["outcome"] == Complaint.Outcome.REVISED
+    if not outcome_form.is_valid() or (revised and not stage_form.is_valid()):
+        messages.error(request, _("Nothing was saved: check the highlighted fields."))
+        return _render_form(request, evaluation, form=stage_form, panel="resolve", status=400)
+    try:
+        complaint = services.complaint_resolve(
+            complaint=complaint,
+            outcome=outcome_form.cleaned_data["outcome"],
+            resolution=outcome_form.cleaned_data["resolution"],
+            points=stage_form.points() if revised else None,
+            task_results=stage_form.task_results() if revised else None,
+            actor=request.user,
+        )
+    except services.WorkflowError as exc:
+        messages.error(request, exc.message)
+        return _render_form(request, evaluation, form=stage_form, error=exc, panel="resolve", status=exc.status_code)
+    outcome = complaint.get_outcome_display()
+    messages.success(request, _("The complaint was handled: %(outcome)s.") % {"outcome": outcome})
+    return redirect("evaluation:form", pk=(complaint.revision_id or evaluation.pk))
 
 
 @login_required

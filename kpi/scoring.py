@@ -259,6 +259,37 @@ def _computed_group(
     return group.max_points * combined, {**shares, "own_products": own, "unit_results": unit, "organising": organising}
 
 
+def split_leader_inputs(
+    spec: FrameworkSpec, *, variant: str, task_results: Mapping[str, Any] | None
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """A form's stored task results → (the shares, the leader inputs).
+
+    A form keeps one mapping per stage: the three shares and, for a leader scored with the
+    framework's leader formula, `organising` (0–1) and `any_subordinate_unit_KHT` (True/False, False
+    when not given: the unit-results component counts every subordinate unit at least HT until the
+    decider says otherwise).
+    """
+    if not task_results:
+        return None, (_default_leader_inputs() if needs_leader_inputs(spec, variant) else None)
+    shares = {k: v for k, v in task_results.items() if k not in LEADER_INPUTS}
+    if not needs_leader_inputs(spec, variant):
+        extra = [k for k in task_results if k in LEADER_INPUTS]
+        if extra:
+            raise ScoringError(extra[0], f"{extra[0]} chỉ dùng cho biến thể lãnh đạo có công thức riêng.")
+        return shares or None, None
+    leader = {**_default_leader_inputs(), **{k: v for k, v in task_results.items() if k in LEADER_INPUTS}}
+    return shares or None, leader
+
+
+def _default_leader_inputs() -> dict[str, Any]:
+    return {"any_subordinate_unit_KHT": False}
+
+
+def needs_leader_inputs(spec: FrameworkSpec, variant: str) -> bool:
+    """True for a leader scored with a computed task group and the framework's leader formula."""
+    return variant == LEADER and spec.leader_formula is not None and any(g.is_computed for g in spec.groups)
+
+
 def _triggered(rule: OverrideRule, value: Any) -> bool:
     if value is None:
         return False

@@ -350,6 +350,19 @@ def can_decide(user, person: Person, on: date) -> bool:
     return _grantees(unit=chain.decision_unit, role=ACTING_HEAD, on=on).filter(user=user).exists()
 
 
+def acting_for(user, person: Person, on: date, *, step: str) -> Person | None:
+    """Whom `user` stands in for when taking `step` ("review" or "decide") on `person`'s form on
+    `on`: the direct manager or the decider of the chain when `user` acts by a delegation or as
+    acting head; None when `user` holds the role themselves."""
+    chain = evaluation_chain(person, on)
+    if chain is None:
+        return None
+    holder = chain.manager if step == "review" else chain.decider
+    if holder is None or holder.pk == user_scope(user).person_id:
+        return None
+    return holder
+
+
 # --- Fetching one object: 404 for outsiders -----------------------------------------------------
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from datetime import date
 
 import pytest
@@ -15,18 +14,10 @@ from evaluation.models import Attachment, Evaluation, EvaluationHistory, Notific
 from evaluation.workflow import Status
 from tests.evaluation.conftest import form_of, staff_points
 
-CONTEXT_PROCESSOR = "evaluation.context_processors.notifications"
-
-
 @pytest.fixture(autouse=True)
 def pages(settings, tmp_path):
-    """Private files in a temporary folder; the header's counter on (until settings list it)."""
+    """Private files in a temporary folder."""
     settings.MEDIA_ROOT = tmp_path
-    templates = copy.deepcopy(settings.TEMPLATES)
-    processors = templates[0]["OPTIONS"]["context_processors"]
-    if CONTEXT_PROCESSOR not in processors:
-        processors.append(CONTEXT_PROCESSOR)
-    settings.TEMPLATES = templates
 
 
 def form_url(form) -> str:

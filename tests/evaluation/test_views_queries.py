@@ -3,7 +3,6 @@ with `selectors.actor_roles`, form by form."""
 
 from __future__ import annotations
 
-import copy
 from datetime import date
 
 import pytest
@@ -18,15 +17,6 @@ from tests.evaluation.conftest import staff_points
 from tests.factories import assign, make_person, make_unit
 
 NOVEMBER = date(2025, 11, 1)
-
-
-@pytest.fixture(autouse=True)
-def counter_on(settings):
-    templates = copy.deepcopy(settings.TEMPLATES)
-    processors = templates[0]["OPTIONS"]["context_processors"]
-    if "evaluation.context_processors.notifications" not in processors:
-        processors.append("evaluation.context_processors.notifications")
-    settings.TEMPLATES = templates
 
 
 @pytest.fixture
