@@ -454,3 +454,21 @@ def unread_count(user) -> int:
 
 def today() -> date:
     return timezone.localdate()
+
+
+# --- Periods (HR) ---------------------------------------------------------------------------------
+
+
+def periods_with_history(limit: int = 24) -> list[dict]:
+    """The latest months with their form counts and what HR did to them (two queries in all)."""
+    from django.db.models import Count
+
+    from orgchart.models import AuditEvent
+
+    periods = list(Period.objects.annotate(forms=Count("evaluations")).order_by("-year", "-month")[:limit])
+    events: dict[str, list] = {}
+    for event in AuditEvent.objects.filter(
+        object_type="Period", object_id__in=[str(p.pk) for p in periods]
+    ).select_related("actor"):
+        events.setdefault(event.object_id, []).append(event)
+    return [{"period": p, "events": events.get(str(p.pk), [])} for p in periods]

@@ -37,6 +37,7 @@ from kpi import scoring
 from kpi import selectors as kpi_selectors
 from kpi import services as kpi_services
 from orgchart import access
+from orgchart import services as org_services
 from orgchart.models import Assignment, OrgUnit, valid_on_q
 
 UPHOLD = "uphold"  # history action of a complaint outcome that keeps the result (no status change)
@@ -153,7 +154,69 @@ def period_open(*, year: int, month: int, actor=None) -> tuple[Period, int]:
     for version in frameworks.values():
         if not version.is_used:
             kpi_services.framework_version_mark_used(version=version)
+    if getattr(actor, "pk", None) and (_created or rows):
+        org_services.audit_record(
+            actor=actor, action="period.open", obj=period, summary=f"{period}: {len(rows)} forms", changes={}
+        )
     return period, len(rows)
+
+
+PERIOD_DEADLINES = ("self_due", "review_due", "decide_due")
+
+
+def _require_period_admin(actor) -> None:
+    if not access.can_manage_periods(actor):
+        raise NotAllowed(_("Only the city's HR officers manage the months."))
+
+
+def _record_period(*, period: Period, actor, action: str, reason: str, changes: dict) -> None:
+    if not reason.strip():
+        raise InvalidInput(_("Say why (it is kept in the month's history)."), field="reason")
+    org_services.audit_record(
+        actor=actor, action=action, obj=period, summary=f"{period}: {reason.strip()}", changes=changes
+    )
+
+
+@transaction.atomic
+def period_set_deadlines(
+    *, period: Period, self_due: date, review_due: date, decide_due: date, reason: str, actor
+) -> Period:
+    """HR extends (or moves) the month's deadlines: ordered, not before the month opens; recorded."""
+    _require_period_admin(actor)
+    if not (period.opens_on <= self_due <= review_due <= decide_due):
+        raise InvalidInput(
+            _(
+                "The deadlines must be in order: self-assessment, then review, then decision, "
+                "none before the month opens (%(date)s)."
+            )
+            % {"date": period.opens_on.strftime("%d/%m/%Y")},
+            field="self_due",
+        )
+    new = {"self_due": self_due, "review_due": review_due, "decide_due": decide_due}
+    changes = {f: (getattr(period, f), v) for f, v in new.items() if getattr(period, f) != v}
+    if not changes:
+        return period
+    _record_period(period=period, actor=actor, action="period.deadlines", reason=reason, changes=changes)
+    Period.objects.filter(pk=period.pk).update(**new)
+    period.refresh_from_db()
+    return period
+
+
+@transaction.atomic
+def period_set_state(*, period: Period, state: str, reason: str, actor) -> Period:
+    """HR closes a month (no more entries; publication and complaints go on) or re-opens it."""
+    _require_period_admin(actor)
+    if state not in Period.State.values:
+        raise InvalidInput(_("Unknown state %(state)s.") % {"state": state}, field="state")
+    if period.state == state:
+        raise Conflict(
+            _("Month %(period)s is already %(state)s.") % {"period": period, "state": period.get_state_display()}
+        )
+    action = "period.close" if state == Period.State.CLOSED else "period.reopen"
+    _record_period(period=period, actor=actor, action=action, reason=reason, changes={"state": (period.state, state)})
+    Period.objects.filter(pk=period.pk).update(state=state)
+    period.refresh_from_db()
+    return period
 
 
 class _DecisionUnits:
@@ -245,7 +308,17 @@ def _apply(
     return evaluation
 
 
+# Steps that stop when HR closes the month (publication, acknowledgement, complaints and the lock go on).
+CLOSED_PERIOD_STOPS = frozenset(
+    {Action.SAVE, Action.SUBMIT, Action.REVIEW, Action.RETURN, Action.DECIDE, Action.NOT_EVALUATED}
+)
+
+
 def _require(evaluation: Evaluation, action: Action, user, expected_version: int) -> set[Actor]:
+    if action in CLOSED_PERIOD_STOPS and evaluation.period.state == Period.State.CLOSED:
+        raise Conflict(
+            _("Month %(period)s was closed by HR: nothing more can be entered.") % {"period": evaluation.period}
+        )
     roles = selectors.actor_roles(user=user, evaluation=evaluation)
     if roles and evaluation.version != expected_version:
         raise StaleForm(_("Someone else changed this form in the meantime. Reload it and try again."))

@@ -116,6 +116,7 @@ def my_month(request):
             "form": form,
             "past": past,
             "may_open_team": page_selectors.may_open_team(request.user),
+            "may_manage_periods": access.can_manage_periods(request.user),
             "units": page_selectors.decision_units_for(user=request.user, period=period) if period else [],
         },
     )

@@ -318,6 +318,11 @@ def can_import(user, on: date | None = None) -> bool:
     return scope.is_superuser or any(len(p) == STEPLEN for p in scope.grant_paths(HR_OFFICER))
 
 
+def can_manage_periods(user, on: date | None = None) -> bool:
+    """The monthly periods are city-wide: the same people who may import the org chart."""
+    return can_import(user, on)
+
+
 def can_manage_frameworks(user, on: date | None = None) -> bool:
     """Criteria frameworks apply city-wide: the same people who may import the org chart."""
     return can_import(user, on)
