@@ -133,5 +133,6 @@ def person_detail(request, person_id: int):
                 "is_primary": a.is_primary,
             }
             for a in selectors.person_assignments(person=person)
+            if access.can_view_unit(request.user, a.unit)  # a post elsewhere is not the caller's to see
         ],
     }

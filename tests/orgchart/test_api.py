@@ -72,3 +72,16 @@ def test_person_endpoint(org, client):
 def test_openapi_schema_is_served(db, client):
     schema = client.get("/api/v1/openapi.json").json()
     assert {"/api/v1/me", "/api/v1/units/{code}", "/api/v1/people/{person_id}"} <= set(schema["paths"])
+
+
+def test_person_detail_shows_only_the_posts_the_caller_may_see(org, client):
+    from tests.factories import assign
+
+    person = org.people["nhanvien"]
+    assign(person, org.syt, "STAFF", primary=False)  # a concurrent post in another department
+    client.force_login(org.user("giamdoc"))
+    units = [a["unit"]["code"] for a in client.get(f"/api/v1/people/{person.pk}").json()["assignments"]]
+    assert units == ["STC-TH"]
+    client.force_login(org.user("hr"))
+    units = [a["unit"]["code"] for a in client.get(f"/api/v1/people/{person.pk}").json()["assignments"]]
+    assert sorted(units) == ["STC-TH", "SYT"]
