@@ -103,11 +103,11 @@ def test_nd335_leader_with_products_and_discipline(case_file):
 def test_flags_no_rule_reads_are_reported(case_file):
     out, err = io.StringIO(), io.StringIO()
     path = case_file(
-        {"framework": "HN-3814-2018", "variant": "STAFF", "points": HN_FULL, "flags": {"disciplined": True}}
+        {"framework": "HN-3814-2018", "variant": "STAFF", "points": HN_FULL, "flags": {"on_leave": True}}
     )
     call_command("kpi_score", "--input", path, stdout=out, stderr=err)
     result = json.loads(out.getvalue())
-    assert result["grade"] == "A" and result["ignored_flags"] == ["disciplined"]
+    assert result["grade"] == "A" and result["ignored_flags"] == ["on_leave"]
     assert "disciplined_in_period" in err.getvalue()
 
 
@@ -254,3 +254,38 @@ def test_quota_errors(args, expected):
 def test_docs_examples_exist():
     doc = (Path(__file__).resolve().parents[2] / "docs" / "FRAMEWORKS.md").read_text(encoding="utf-8")
     assert "kpi_score --input" in doc and "kpi_quota --framework" in doc
+
+
+@pytest.mark.parametrize(
+    ("framework", "points", "extra", "rule", "lowest"),
+    [
+        ("HN-3814-2018", HN_FULL, {}, "disciplined_in_period", "D"),
+        (
+            "VN-ND335-2025",
+            {"CC1": 10, "CC2": 10, "CC3": 10},
+            {"task_results": {"quantity": 1, "quality": 1, "timeliness": 1}},
+            "disciplined_reprimand_or_higher_in_year",
+            "KHT",
+        ),
+    ],
+)
+def test_disciplined_is_the_frameworks_discipline_flag(case_file, framework, points, extra, rule, lowest):
+    case = {"framework": framework, "variant": "STAFF", "points": points, **extra, "flags": {"disciplined": True}}
+    result = score(case_file(case))
+    assert result["grade"] == lowest and rule in result["overrides"] and result["ignored_flags"] == []
+    case["flags"] = {"disciplined": False}
+    assert score(case_file(case))["overrides"] == []
+
+
+def test_nd335_leader_inputs_may_stand_in_task_results(case_file):
+    shares = {"quantity": 1, "quality": 1, "timeliness": 1}
+    case = {
+        "framework": "VN-ND335-2025",
+        "variant": "LEADER",
+        "points": {"CC1": 10, "CC2": 10, "CC3": 10},
+        "task_results": {**shares, "organising": 0.5, "any_subordinate_unit_KHT": True},
+    }
+    # KQ = 70 × (0.5 × 1 + 0.25 × 0.5 + 0.25 × 0.5) = 52.5
+    assert score(case_file(case))["groups"]["KQ"] == 52.5
+    case["task_results"] = shares
+    assert "organising" in score_error(case_file(case))

@@ -5,6 +5,9 @@
 case.json: {"framework": "HN-3814-2018", "variant": "STAFF", "points": {"KL1": 5, ...},
             "task_results": {"quantity": 1, "quality": 0.9, "timeliness": 1},   (ND 335, optional)
             "products": {...}, "leader_inputs": {...}, "flags": {"worked_share": 0.4, ...}}
+An ND 335 leader's `organising` and `any_subordinate_unit_KHT` may also stand in task_results (as the
+forms keep them). The flag "disciplined": true stands for every discipline flag of the framework
+(`disciplined_in_period` in HN-3814-2018, `disciplined_reprimand_or_higher_in_year` in VN-ND335-2025).
 Prints one JSON object: total, grade, groups, overrides (rule ids) and the details.
 """
 
@@ -17,10 +20,11 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from kpi import selectors
-from kpi.scoring import ScoringError, score
+from kpi.scoring import ScoringError, score, split_leader_inputs
 
 KNOWN_KEYS = {"framework", "variant", "points", "task_results", "products", "leader_inputs", "flags"}
 ENGINE_FLAGS = {"any_subordinate_unit_KHT"}  # read by the leader formula, not by an override rule
+DISCIPLINED = "disciplined"  # shorthand for the framework's own discipline flags
 
 
 def load_case(source: str) -> dict:
@@ -62,6 +66,11 @@ class Command(BaseCommand):
         flags = case.get("flags") or {}
         if not isinstance(flags, dict):
             raise CommandError("flags: cần một bảng tên cờ → giá trị.")
+        if DISCIPLINED in flags:
+            discipline = [r.flag for r in spec.overrides if r.flag.startswith(DISCIPLINED) and r.operator == "is_true"]
+            value = flags.pop(DISCIPLINED)
+            for flag in discipline:
+                flags.setdefault(flag, value)
         known = {rule.flag for rule in spec.overrides} | ENGINE_FLAGS
         ignored = sorted(set(flags) - known)
         if ignored:
@@ -70,14 +79,19 @@ class Command(BaseCommand):
                 f"(các cờ có tác dụng: {', '.join(sorted(known))})."
             )
         try:
+            task_results, leader_inputs = case.get("task_results"), case.get("leader_inputs")
+            if leader_inputs is None and isinstance(task_results, dict):
+                task_results, leader_inputs = split_leader_inputs(
+                    spec, variant=str(case["variant"]), task_results=task_results
+                )
             result = score(
                 spec,
                 variant=str(case["variant"]),
                 points=case["points"],
-                task_results=case.get("task_results"),
+                task_results=task_results,
                 products=case.get("products"),
                 flags=flags,
-                leader_inputs=case.get("leader_inputs"),
+                leader_inputs=leader_inputs,
             )
         except ScoringError as error:
             raise CommandError(f"{error.field}: {error}") from error
