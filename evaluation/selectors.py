@@ -98,3 +98,14 @@ def quota_summary(report) -> dict:
 
 def over_quota_names(forms: list[Evaluation], rule) -> str:
     return ", ".join(sorted(f.person.full_name for f in forms if f.grade == rule.grade))
+
+
+def latest_opened_month(subject_groups: list[str]) -> date | None:
+    """The first day of the latest month that has forms for any of these subject groups."""
+    latest = (
+        Evaluation.objects.filter(subject_group__in=subject_groups)
+        .order_by("-period__year", "-period__month")
+        .values_list("period__year", "period__month")
+        .first()
+    )
+    return date(latest[0], latest[1], 1) if latest else None

@@ -109,6 +109,23 @@ def _parts(changes: dict[str, Any]) -> str:
     return ", ".join(heads)
 
 
+# --- Months already opened (told by the app that opens them; kpi never imports it) --------------------
+
+_opened_month_providers: list = []
+
+
+def register_opened_months(provider) -> None:
+    """`provider(subject_groups)` returns the first day of the latest month that already has forms
+    for any of those subject groups, or None. The evaluation app registers one at start-up."""
+    if provider not in _opened_month_providers:
+        _opened_month_providers.append(provider)
+
+
+def _latest_opened_month(subject_groups) -> date | None:
+    months = [m for provider in _opened_month_providers if (m := provider(list(subject_groups))) is not None]
+    return max(months, default=None)
+
+
 # --- Services --------------------------------------------------------------------------------------
 
 
@@ -238,6 +255,17 @@ def framework_version_publish(
                     "were made under the version then in force."
                 )
                 % {"month": this_month.strftime("%m/%Y")}
+            }
+        )
+    opened = _latest_opened_month(version.applies_to)
+    if opened is not None and effective_from <= opened:
+        raise ValidationError(
+            {
+                "effective_from": _(
+                    "Month %(month)s already has forms under the version then in force: a new version can "
+                    "take effect from the next month at the earliest."
+                )
+                % {"month": opened.strftime("%m/%Y")}
             }
         )
     spec = definition_spec({**version.definition, "effective_from": effective_from.isoformat()})

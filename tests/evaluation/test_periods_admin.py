@@ -103,3 +103,28 @@ def test_the_periods_page_is_for_hr_only_and_works(org, login):
     assert period.state == Period.State.CLOSED
     page = client.get(url).content.decode()
     assert "Lùi hạn" in page and "Kết thúc" in page
+
+
+def test_a_version_cannot_take_effect_in_a_month_that_already_has_forms(org):
+    import time_machine
+    from django.core.exceptions import ValidationError
+
+    from kpi import services as kpi_services
+    from kpi.models import FrameworkVersion
+
+    with time_machine.travel(date(2026, 12, 2), tick=False):
+        services.period_open(year=2026, month=12)  # December opened early (e.g. by HR)
+        draft = kpi_services.framework_version_copy(
+            source=FrameworkVersion.objects.get(code="VN-ND335-2025"), code="VN-ND335-2027", actor=org.user("hr")
+        )
+        with pytest.raises(ValidationError) as caught:
+            kpi_services.framework_version_publish(
+                version=draft, effective_from=date(2026, 12, 1), actor=org.user("hr")
+            )
+        assert "12/2026" in caught.value.message_dict["effective_from"][0]
+        draft.refresh_from_db()
+        assert draft.status == "draft"
+        published = kpi_services.framework_version_publish(
+            version=draft, effective_from=date(2027, 1, 1), actor=org.user("hr")
+        )
+        assert published.status == "published"
