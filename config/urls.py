@@ -15,6 +15,7 @@ urlpatterns = [
     path("ratings/", include("evaluation.urls_ratings")),
     path("evaluations/", include("evaluation.urls")),
     path("dashboards/", include("evaluation.urls_dashboards")),
+    path("reports/", include("evaluation.urls_reports")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -512,9 +512,7 @@ def evaluation_complaint(request, evaluation_id: int, payload: ReasonIn):
     return _fresh(request, evaluation)
 
 
-@router.post(
-    "/evaluations/{evaluation_id}/complaints/{complaint_id}/resolve", response={200: ComplaintOut, **ERRORS}
-)
+@router.post("/evaluations/{evaluation_id}/complaints/{complaint_id}/resolve", response={200: ComplaintOut, **ERRORS})
 def complaint_resolve(request, evaluation_id: int, complaint_id: int, payload: ResolveIn):
     """The level above the decider upholds (`upheld`) or revises (`revised`, with the points) the result."""
     evaluation = _load(request, evaluation_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils import timezone
 
-from evaluation import services
+from evaluation import ratings, services
 
 
 def open_due_period() -> str:
@@ -25,9 +25,19 @@ def lock_due_forms() -> str:
     return f"{services.period_lock_due()} forms locked"
 
 
+def lock_due_quarterly_ratings() -> str:
+    return f"{ratings.quarterly_rating_lock_due()} quarterly ratings locked"
+
+
+def lock_due_annual_results() -> str:
+    return f"{ratings.annual_lock_due()} annual results locked"
+
+
 # name -> (function path, django-q schedule type, minutes for MINUTES schedules)
 SCHEDULES = {
     "evaluation.open_due_period": ("evaluation.tasks.open_due_period", "H", None),
     "evaluation.send_reminders": ("evaluation.tasks.send_reminders", "D", None),
     "evaluation.lock_due_forms": ("evaluation.tasks.lock_due_forms", "H", None),
+    "evaluation.lock_due_quarterly_ratings": ("evaluation.tasks.lock_due_quarterly_ratings", "H", None),
+    "evaluation.lock_due_annual_results": ("evaluation.tasks.lock_due_annual_results", "H", None),
 }

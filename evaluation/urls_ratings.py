@@ -7,6 +7,7 @@ from evaluation import views_ratings as views
 app_name = "ratings"
 
 urlpatterns = [
+    path("", views.index, name="index"),
     path("quarters/<int:year>/<int:quarter>/", views.quarter_units, name="quarter_units"),
     path("quarters/<int:year>/<int:quarter>/recompute/", views.quarter_recompute, name="quarter_recompute"),
     path("quarters/<int:year>/<int:quarter>/sector/", views.quarter_sector, name="quarter_sector"),

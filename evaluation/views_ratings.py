@@ -50,6 +50,15 @@ def _next_or(request, fallback: str) -> str:
     return fallback
 
 
+@login_required
+def index(request):
+    """The rating pages the user may open (the header's "Ratings" link)."""
+    menu = ratings.ratings_menu(user=request.user)
+    if not (menu["person_id"] or menu["hr"] or menu["annual_units"]):
+        raise Http404
+    return render(request, "ratings/index.html", {"menu": menu})
+
+
 # --- Quarters ---------------------------------------------------------------------------------------
 
 

@@ -55,11 +55,12 @@ def get_report_unit_or_404(user, code: str, *, subtree: bool = False) -> OrgUnit
 
 
 def get_job_or_404(user, pk: int) -> ReportJob:
-    """A job is visible to whoever may (still) report on its unit and scope."""
+    """A job is visible to whoever may (still) report on its unit and scope (`job.unit` is set)."""
     job = ReportJob.objects.filter(pk=pk).first()
     if job is None:
         raise Http404(_("Report not found."))
     unit = OrgUnit.objects.filter(code=job.params.get("unit", "")).first()
     if unit is None or not can_report(user, unit, subtree=bool(job.params.get("subtree"))):
         raise Http404(_("Report not found."))
+    job.unit = unit  # for the pages, which show its name
     return job

@@ -48,13 +48,27 @@ def report_job_request(*, spec: ReportSpec, actor) -> ReportJob:
     return job
 
 
+def _retryable(pk: int):
+    stale = timezone.now() - timezone.timedelta(seconds=int(settings.Q_CLUSTER.get("retry", 720)))
+    return ReportJob.objects.filter(pk=pk, state=ReportJob.State.FAILED) | ReportJob.objects.filter(
+        pk=pk, state__in=[ReportJob.State.QUEUED, ReportJob.State.RUNNING], requested_at__lt=stale
+    )
+
+
+def report_job_retryable(job: ReportJob) -> bool:
+    """Whether `report_job_retry` would take the job now (for showing the Retry button)."""
+    if job.state == ReportJob.State.FAILED:
+        return True
+    if job.state == ReportJob.State.DONE:
+        return False
+    stale = timezone.now() - timezone.timedelta(seconds=int(settings.Q_CLUSTER.get("retry", 720)))
+    return job.requested_at < stale
+
+
 def report_job_retry(*, job: ReportJob, actor) -> bool:
     """Enqueue a failed job again (or one stuck in `queued`/`running` longer than a worker may run).
     False if it is neither (someone retried it first, or it is still running)."""
-    stale = timezone.now() - timezone.timedelta(seconds=int(settings.Q_CLUSTER.get("retry", 720)))
-    retryable = ReportJob.objects.filter(pk=job.pk, state=ReportJob.State.FAILED) | ReportJob.objects.filter(
-        pk=job.pk, state__in=[ReportJob.State.QUEUED, ReportJob.State.RUNNING], requested_at__lt=stale
-    )
+    retryable = _retryable(job.pk)
     with transaction.atomic():
         updated = ReportJob.objects.filter(pk__in=retryable.values("pk")).update(
             state=ReportJob.State.QUEUED, progress=0, error="", finished_at=None

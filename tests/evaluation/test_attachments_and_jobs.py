@@ -70,3 +70,12 @@ def test_schedules_are_upserted_by_name(db):
     call_command("setup_schedules", verbosity=0)
     names = set(Schedule.objects.values_list("name", flat=True))
     assert names == set(tasks.SCHEDULES)
+
+
+def test_the_rating_lock_jobs_are_scheduled_and_run(db):
+    call_command("setup_schedules", verbosity=0)
+    funcs = dict(Schedule.objects.values_list("name", "func"))
+    for name in ("lock_due_quarterly_ratings", "lock_due_annual_results"):
+        assert funcs[f"evaluation.{name}"] == f"evaluation.tasks.{name}"
+    assert tasks.lock_due_quarterly_ratings() == "0 quarterly ratings locked"
+    assert tasks.lock_due_annual_results() == "0 annual results locked"

@@ -14,6 +14,7 @@ from evaluation.models import Attachment, Evaluation, EvaluationHistory, Notific
 from evaluation.workflow import Status
 from tests.evaluation.conftest import form_of, staff_points
 
+
 @pytest.fixture(autouse=True)
 def pages(settings, tmp_path):
     """Private files in a temporary folder."""
