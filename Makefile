@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
+# Tests run in parallel (pytest-xdist), one worker per core of the 2-core machines.
+PYTEST_WORKERS ?= 2
 
 # Local overrides (see .env.example); the demo runs with DEBUG on unless told otherwise.
 -include .env
@@ -78,10 +80,10 @@ run: install | var
 	$(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
 test: install-dev system-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS)
 
 test-fast: install-dev
-	$(BIN)/python -m pytest -m "not e2e"
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m "not e2e"
 
 lint: install-dev
 	$(BIN)/ruff check .

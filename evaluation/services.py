@@ -337,6 +337,18 @@ def _points_changes(old: dict, new: dict) -> dict:
     return {code: [old.get(code), value] for code, value in new.items() if old.get(code) != value}
 
 
+def _share_changes(old: dict | None, new: dict | None) -> dict:
+    """Changed task shares (and leader inputs), compared as numbers: {key: [old, new]}."""
+    old, new = old or {}, new or {}
+
+    def same(a, b) -> bool:
+        if isinstance(a, bool) or isinstance(b, bool):
+            return a == b
+        return scoring.to_decimal(a) == scoring.to_decimal(b)
+
+    return {key: [old.get(key), value] for key, value in new.items() if not same(old.get(key), value)}
+
+
 def _acting_for(evaluation: Evaluation, actor, step: str):
     return access.acting_for(actor, evaluation.person, selectors.reference_date(evaluation.period), step=step)
 
@@ -452,7 +464,10 @@ def evaluation_review(
     new_flags = _merged_flags(evaluation, flags)
     result = _score(evaluation, points=points, task_results=task_results, partial=False, flags=new_flags)
     new_points = _decimal_points(points)
-    changes = _points_changes(evaluation.self_points, new_points)
+    changes = {
+        **_points_changes(evaluation.self_points, new_points),
+        **_share_changes(evaluation.self_task_results, task_results),
+    }
     comments = comments or {}
     if changes and not (comment.strip() or all(comments.get(c, "").strip() for c in changes)):
         raise InvalidInput(
@@ -541,10 +556,14 @@ def evaluation_decide(
     """The final points and grade. Over the quota is refused (the justified exception is given
     at publication). `flags` sets the override inputs, as in the review."""
     _require(evaluation, Action.DECIDE, actor, expected_version)
+    decided = evaluation.status == Status.DECIDED
     if points is None:
-        base = evaluation.review_points or evaluation.self_points
-        points = base
-        task_results = evaluation.review_task_results or evaluation.self_task_results
+        # Without points: the decider's own earlier decision, else the proposal, else the self-assessment.
+        if decided:
+            points, task_results = evaluation.final_points, evaluation.final_task_results
+        else:
+            points = evaluation.review_points or evaluation.self_points
+            task_results = evaluation.review_task_results or evaluation.self_task_results
     new_flags = _merged_flags(evaluation, flags)
     result = _score(evaluation, points=points, task_results=task_results, partial=False, flags=new_flags)
     report = _decision_quota(evaluation, result.grade, exception=_has_exception_headroom(evaluation))
@@ -554,7 +573,11 @@ def evaluation_decide(
             details=selectors.quota_summary(report),
         )
     new_points = _decimal_points(points)
-    previous = evaluation.review_points or evaluation.self_points
+    if decided:
+        previous, previous_shares = evaluation.final_points, evaluation.final_task_results
+    else:
+        previous = evaluation.review_points or evaluation.self_points
+        previous_shares = evaluation.review_task_results or evaluation.self_task_results
     no_self = evaluation.status in (Status.DRAFT, Status.RETURNED) and not evaluation.submitted_at
     return _apply(
         evaluation,
@@ -574,7 +597,11 @@ def evaluation_decide(
         actor=actor,
         acting_for=_acting_for(evaluation, actor, "decide"),
         comment=comment,
-        changes={**_points_changes(previous, new_points), **_flag_changes(evaluation, new_flags)},
+        changes={
+            **_points_changes(previous, new_points),
+            **_share_changes(previous_shares, task_results),
+            **_flag_changes(evaluation, new_flags),
+        },
     )
 
 

@@ -693,6 +693,13 @@ def unit_decide(request, code: str, period_key: str):
         messages.error(request, _("Select at least one form, then a step."))
         return _render_unit_grid(request, unit, period, selected=ids, bulk_reason=reason, status=400)
     forms = [f for f in page_selectors.unit_grid_forms(unit=unit, period=period) if f.pk in ids]
+    if action == Action.DECIDE:
+        # A form the head has already decided keeps that decision (deciding it again changes nothing).
+        done = {f.pk for f in forms if f.status == Status.DECIDED}
+        forms, ids = [f for f in forms if f.pk not in done], ids - done
+        if not ids:
+            messages.info(request, _("The selected forms are decided already."))
+            return redirect("evaluation:unit", code=unit.code, period_key=period.key)
     errors: dict[int, str] = {}
     codes = []
     if len(forms) != len(ids):

@@ -11,8 +11,10 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from evaluation import dashboards, services
+from evaluation.dashboards import STEP_LABELS
 from evaluation.models import Evaluation
 from evaluation.workflow import Status
 from tests.evaluation.conftest import form_of, staff_points
@@ -120,13 +122,17 @@ def test_late_list_names_who_owes_which_step(org, month, login, frozen):
     # On 6/12 self-assessment and review are overdue, the decision (7/12) is not yet.
     assert data.late_statuses == {Status.DRAFT, Status.RETURNED, Status.SUBMITTED}
     late = {f.person.full_name: (f.owed_step, f.days_late) for f in data.late_forms}
+    # The page is in Vietnamese by default: the steps are named in Vietnamese.
+    with translation.override("vi"):
+        step_self, step_review = str(STEP_LABELS["self_due"]), str(STEP_LABELS["review_due"])
     assert late == {
-        "Lê Giám Đốc": ("self-assessment", 3),
-        "Hoàng Trưởng Phòng": ("self-assessment", 3),
-        "Đặng Trưởng Phòng KH": ("self-assessment", 3),
-        "Nguyễn Thị Nhân Viên": ("review", 1),
-        "Bùi Văn Kế": ("review", 1),
+        "Lê Giám Đốc": (step_self, 3),
+        "Hoàng Trưởng Phòng": (step_self, 3),
+        "Đặng Trưởng Phòng KH": (step_self, 3),
+        "Nguyễn Thị Nhân Viên": (step_review, 1),
+        "Bùi Văn Kế": (step_review, 1),
     }
+    assert step_self != "self-assessment"  # translated, not the msgid
     assert data.total.late == 5 and _rows(response)["STC-TH"].late == 2
     html = response.content.decode()
     for form in data.late_forms:

@@ -346,3 +346,82 @@ def test_an_acting_head_decides_and_the_history_names_the_head(org, period_2025)
         evaluation=other, expected_version=other.version, points=staff_points(70), actor=org.user("giamdoc")
     )
     assert other.history.get(action="decide").acting_for is None
+
+
+# --- What changed, and why ----------------------------------------------------------------------------
+
+
+def test_a_reviewer_who_changes_a_share_must_say_why_and_the_history_shows_it(org, january_2026):
+    form = form_of(org, "nhanvien", january_2026)
+    form = services.evaluation_save_self(
+        evaluation=form,
+        expected_version=form.version,
+        points=ND335_POINTS,
+        task_results={"quantity": 1, "quality": 1, "timeliness": 0.95},
+        actor=org.user("nhanvien"),
+    )
+    form = services.evaluation_submit(evaluation=form, expected_version=form.version, actor=org.user("nhanvien"))
+    lower = {"quantity": 1, "quality": 1, "timeliness": 0.9}
+    with pytest.raises(services.InvalidInput) as caught:
+        services.evaluation_review(
+            evaluation=form,
+            expected_version=form.version,
+            points=ND335_POINTS,
+            task_results=lower,
+            actor=org.user("truongphong"),
+        )
+    assert "timeliness" in caught.value.message
+    form = services.evaluation_review(
+        evaluation=form,
+        expected_version=form.version,
+        points=ND335_POINTS,
+        task_results=lower,
+        comment="Hai văn bản trễ hạn",
+        actor=org.user("truongphong"),
+    )
+    change = form.history.get(action="review").changes["timeliness"]
+    assert (change["old"], change["new"], change["comment"]) == (0.95, 0.9, "Hai văn bản trễ hạn")
+
+
+def test_deciding_again_without_points_keeps_the_decision_and_records_no_change(org, period_2025):
+    form = form_of(org, "nhanvien", period_2025)
+    form = services.evaluation_save_self(
+        evaluation=form, expected_version=form.version, points=staff_points(70), actor=org.user("nhanvien")
+    )
+    form = services.evaluation_decide(
+        evaluation=form, expected_version=form.version, points=staff_points(60), actor=org.user("giamdoc")
+    )
+    again = services.evaluation_decide(evaluation=form, expected_version=form.version, actor=org.user("giamdoc"))
+    assert str(again.final_total) == "80.00"
+    assert [h.changes for h in again.history.filter(action="decide").order_by("pk")][1] == {}
+
+
+def test_bulk_decide_leaves_the_heads_own_decisions_alone(org, period_2025, login):
+    decided = form_of(org, "nhanvien", period_2025)
+    services.evaluation_save_self(
+        evaluation=decided, expected_version=decided.version, points=staff_points(70), actor=org.user("nhanvien")
+    )
+    decided.refresh_from_db()
+    decided = services.evaluation_decide(
+        evaluation=decided, expected_version=decided.version, points=staff_points(60), actor=org.user("giamdoc")
+    )
+    other = form_of(org, "nhanvien2", period_2025)
+    services.evaluation_save_self(
+        evaluation=other, expected_version=other.version, points=staff_points(65), actor=org.user("nhanvien2")
+    )
+    other.refresh_from_db()
+    url = reverse("evaluation:unit_decide", kwargs={"code": "STC", "period_key": period_2025.key})
+    response = login(org.user("giamdoc")).post(
+        url,
+        {
+            "action": "decide",
+            "form": [decided.pk, other.pk],
+            f"version-{decided.pk}": decided.version,
+            f"version-{other.pk}": other.version,
+        },
+    )
+    assert response.status_code == 302
+    decided.refresh_from_db()
+    other.refresh_from_db()
+    assert (str(decided.final_total), decided.history.filter(action="decide").count()) == ("80.00", 1)
+    assert (other.status, str(other.final_total)) == (Status.DECIDED, "85.00")

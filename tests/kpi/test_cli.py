@@ -102,9 +102,7 @@ def test_nd335_leader_with_products_and_discipline(case_file):
 
 def test_flags_no_rule_reads_are_reported(case_file):
     out, err = io.StringIO(), io.StringIO()
-    path = case_file(
-        {"framework": "HN-3814-2018", "variant": "STAFF", "points": HN_FULL, "flags": {"on_leave": True}}
-    )
+    path = case_file({"framework": "HN-3814-2018", "variant": "STAFF", "points": HN_FULL, "flags": {"on_leave": True}})
     call_command("kpi_score", "--input", path, stdout=out, stderr=err)
     result = json.loads(out.getvalue())
     assert result["grade"] == "A" and result["ignored_flags"] == ["on_leave"]
