@@ -434,13 +434,24 @@ def evaluation_save_self(
 def evaluation_submit(*, evaluation: Evaluation, expected_version: int, actor) -> Evaluation:
     _require(evaluation, Action.SUBMIT, actor, expected_version)
     _score(evaluation, points=evaluation.self_points, task_results=evaluation.self_task_results, partial=False)
-    return _apply(
+    evaluation = _apply(
         evaluation,
         action=Action.SUBMIT,
         expected_version=expected_version,
         fields={"submitted_at": timezone.now()},
         actor=actor,
     )
+    chain = access.evaluation_chain(evaluation.person, selectors.reference_date(evaluation.period))
+    next_person = chain and (chain.decider if chain.review_skipped else chain.manager)
+    if next_person is not None and next_person.user_id:
+        notify(
+            user=next_person.user,
+            key=f"submitted-{evaluation.pk}-{evaluation.version}",
+            message=_("%(person)s submitted the self-assessment for %(period)s.")
+            % {"person": evaluation.person.full_name, "period": evaluation.period},
+            url=f"/evaluations/{evaluation.pk}/",
+        )
+    return evaluation
 
 
 # --- Manager ----------------------------------------------------------------------------------
@@ -504,7 +515,7 @@ def evaluation_return(*, evaluation: Evaluation, expected_version: int, reason: 
     if not reason.strip():
         raise InvalidInput(_("Say why the form is returned."), field="reason")
     step = "decide" if Actor.DECIDER in roles else "review"
-    return _apply(
+    evaluation = _apply(
         evaluation,
         action=Action.RETURN,
         expected_version=expected_version,
@@ -513,6 +524,15 @@ def evaluation_return(*, evaluation: Evaluation, expected_version: int, reason: 
         acting_for=_acting_for(evaluation, actor, step),
         comment=reason,
     )
+    if evaluation.person.user_id:
+        notify(
+            user=evaluation.person.user,
+            key=f"returned-{evaluation.pk}-{evaluation.version}",
+            message=_("Your form for %(period)s was returned for revision: %(reason)s")
+            % {"period": evaluation.period, "reason": reason.strip()},
+            url=f"/evaluations/{evaluation.pk}/",
+        )
+    return evaluation
 
 
 # --- Head -------------------------------------------------------------------------------------
@@ -648,7 +668,9 @@ def evaluation_mark_not_evaluated(
 @transaction.atomic
 def unit_period_publish(*, unit: OrgUnit, period: Period, exception_reason: str = "", actor) -> UnitPublication:
     """Publish a decision unit's month: refused while forms are pending or the quota is exceeded."""
-    forms = list(selectors.current_forms(period=period).filter(decision_unit=unit).select_related("framework"))
+    forms = list(
+        selectors.current_forms(period=period).filter(decision_unit=unit).select_related("framework", "person")
+    )
     if not forms:
         raise InvalidInput(_("There is nothing to publish for this unit and month."))
     decider = access.person_for_user(actor)
@@ -660,7 +682,7 @@ def unit_period_publish(*, unit: OrgUnit, period: Period, exception_reason: str 
     if pending:
         raise Conflict(
             _("%(n)d forms are not decided yet: %(names)s")
-            % {"n": len(pending), "names": ", ".join(sorted(f.person.full_name for f in pending)[:20])},
+            % {"n": len(pending), "names": _names(sorted(f.person.full_name for f in pending))},
             details=[f.pk for f in pending],
         )
     summary = {}
@@ -708,7 +730,23 @@ def unit_period_publish(*, unit: OrgUnit, period: Period, exception_reason: str 
             actor=actor,
             comment=exception_reason,
         )
+        if form.person.user_id:
+            notify(
+                user=form.person.user,
+                key=f"published-{form.pk}",
+                message=_("Your result for %(period)s is published. Acknowledge it, or file a complaint by %(date)s.")
+                % {"period": period, "date": deadline.strftime("%d/%m/%Y")},
+                url=f"/evaluations/{form.pk}/",
+            )
     return publication
+
+
+def _names(names: list[str], shown: int = 20) -> str:
+    """The first names and how many more: "A, B, … và 8 người khác"."""
+    text = ", ".join(names[:shown])
+    if len(names) > shown:
+        text += " " + _("and %(n)d more") % {"n": len(names) - shown}
+    return text
 
 
 # --- After publication: acknowledgement, complaints, lock ------------------------------------------

@@ -152,6 +152,15 @@ def _stage_values(evaluation: Evaluation, stage: str | None) -> tuple[dict, dict
     return {}, {}
 
 
+def shown(value):
+    """A stored number ("8.5", 0.9) as a Decimal, so the page prints it the Vietnamese way (8,5);
+    anything else (typed text, True/False, a mapping) as it is."""
+    if isinstance(value, bool | dict | list) or value in (None, ""):
+        return value
+    number = scoring.to_decimal(value)
+    return value if number is None or isinstance(value, str) and "," in value else number
+
+
 def _same_number(a, b) -> bool:
     return scoring.to_decimal(a) == scoring.to_decimal(b) if a not in (None, "") and b not in (None, "") else a == b
 
@@ -173,10 +182,10 @@ def _criteria_groups(evaluation: Evaluation, stage: str | None, data, errors: di
         return {
             "criterion": criterion,
             "input": POINTS + code,
-            "value": current,
-            "self": evaluation.self_points.get(code),
-            "review": evaluation.review_points.get(code),
-            "final": evaluation.final_points.get(code),
+            "value": shown(current),
+            "self": shown(evaluation.self_points.get(code)),
+            "review": shown(evaluation.review_points.get(code)),
+            "final": shown(evaluation.final_points.get(code)),
             "error": errors.get(code) or errors.get(POINTS + code),
             "comment_input": COMMENT + code,
             "comment": data.get(COMMENT + code, "") if data is not None else "",
@@ -191,10 +200,10 @@ def _criteria_groups(evaluation: Evaluation, stage: str | None, data, errors: di
                     "key": key,
                     "label": SHARE_LABELS[key],
                     "input": SHARE + key,
-                    "value": value(SHARE + key, shares.get(key)),
-                    "self": evaluation.self_task_results.get(key),
-                    "review": evaluation.review_task_results.get(key),
-                    "final": evaluation.final_task_results.get(key),
+                    "value": shown(value(SHARE + key, shares.get(key))),
+                    "self": shown(evaluation.self_task_results.get(key)),
+                    "review": shown(evaluation.review_task_results.get(key)),
+                    "final": shown(evaluation.final_task_results.get(key)),
                     "error": errors.get(key) or errors.get(SHARE + key),
                 }
                 for key in share_keys(evaluation)
@@ -256,9 +265,9 @@ def _history_rows(history) -> list[dict]:
             if code in ("supersedes", "complaint"):
                 continue
             if isinstance(change, dict):
-                changes.append((code, change.get("old"), change.get("new"), change.get("comment", "")))
+                changes.append((code, shown(change.get("old")), shown(change.get("new")), change.get("comment", "")))
             elif isinstance(change, list | tuple) and len(change) == 2:
-                changes.append((code, change[0], change[1], ""))
+                changes.append((code, shown(change[0]), shown(change[1]), ""))
         person = getattr(h.actor, "person", None) if h.actor_id else None
         rows.append(
             {

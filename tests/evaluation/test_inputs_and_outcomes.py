@@ -425,3 +425,38 @@ def test_bulk_decide_leaves_the_heads_own_decisions_alone(org, period_2025, logi
     other.refresh_from_db()
     assert (str(decided.final_total), decided.history.filter(action="decide").count()) == ("80.00", 1)
     assert (other.status, str(other.final_total)) == (Status.DECIDED, "85.00")
+
+
+def test_stored_points_are_shown_with_a_decimal_comma(org, period_2025, login):
+    form = form_of(org, "nhanvien", period_2025)
+    points = {**staff_points(70), "KL1": 4.5}
+    services.evaluation_save_self(
+        evaluation=form, expected_version=form.version, points=points, actor=org.user("nhanvien")
+    )
+    page = login(org.user("nhanvien")).get(reverse("evaluation:form", kwargs={"pk": form.pk})).content.decode()
+    assert 'value="4,5"' in page and 'value="4.5"' not in page
+
+
+# --- Notifications of the cycle -------------------------------------------------------------------------
+
+
+def test_submit_tells_the_reviewer_return_tells_the_person_publish_tells_everyone(org, period_2025):
+    from evaluation.models import Notification
+
+    form = form_of(org, "nhanvien", period_2025)
+    form = services.evaluation_save_self(
+        evaluation=form, expected_version=form.version, points=staff_points(70), actor=org.user("nhanvien")
+    )
+    form = services.evaluation_submit(evaluation=form, expected_version=form.version, actor=org.user("nhanvien"))
+    assert Notification.objects.filter(user=org.user("truongphong"), key__startswith="submitted-").count() == 1
+    services.evaluation_return(
+        evaluation=form, expected_version=form.version, reason="Thiếu minh chứng", actor=org.user("truongphong")
+    )
+    returned = Notification.objects.get(user=org.user("nhanvien"), key__startswith="returned-")
+    assert "Thiếu minh chứng" in returned.message
+    with time_machine.travel(date(2025, 12, 8), tick=False):
+        _publish_stc(org, period_2025)
+    published = Notification.objects.filter(key__startswith="published-")
+    people = {e.person for e in Evaluation.objects.filter(period=period_2025, decision_unit=org.stc)}
+    assert {n.user for n in published} == {p.user for p in people if p.user_id}
+    assert published.count() == len(people)
