@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "guardian",
     "treebeard",
     "django_q",
+    "ninja",  # serves Swagger UI for /api/v1/docs from static files, not a CDN
     "orgchart",
     "kpi",
     "evaluation",

@@ -85,3 +85,10 @@ def test_person_detail_shows_only_the_posts_the_caller_may_see(org, client):
     client.force_login(org.user("hr"))
     units = [a["unit"]["code"] for a in client.get(f"/api/v1/people/{person.pk}").json()["assignments"]]
     assert sorted(units) == ["STC-TH", "SYT"]
+
+
+def test_api_docs_load_swagger_from_our_static_files(org, client):
+    client.force_login(org.user("hr"))
+    page = client.get("/api/v1/docs").content.decode()
+    assert "swagger-ui-bundle.js" in page and "/static/ninja/" in page
+    assert "cdn.jsdelivr" not in page and "unpkg" not in page
