@@ -938,6 +938,12 @@ def attachment_add(*, evaluation: Evaluation, upload, actor) -> Attachment:
         raise InvalidInput(
             _("Files of this type are not accepted. Use PDF, JPEG, PNG, Word, Excel or text."), field="file"
         )
+    if not _content_matches(upload, content_type):
+        raise InvalidInput(
+            _("The file's content does not match its type (%(type)s): it may be damaged or renamed.")
+            % {"type": content_type},
+            field="file",
+        )
     name = os.path.basename(upload.name or "evidence")[:200]
     attachment = Attachment(
         evaluation=evaluation, original_name=name, content_type=content_type, size=upload.size, uploaded_by=actor
@@ -954,6 +960,31 @@ def attachment_add(*, evaluation: Evaluation, upload, actor) -> Attachment:
         comment=name,
     )
     return attachment
+
+
+# The first bytes each accepted type starts with (Word and Excel files are ZIP packages).
+_SIGNATURES = {
+    "application/pdf": (b"%PDF-",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (b"PK\x03\x04",),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (b"PK\x03\x04",),
+}
+
+
+def _content_matches(upload, content_type: str) -> bool:
+    """The browser's declared type is only a claim: check the file's first bytes (text must be UTF-8)."""
+    upload.seek(0)
+    head = upload.read(8192)
+    upload.seek(0)
+    if content_type == "text/plain":
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return exc.start >= len(head) - 3  # a character cut at the end of the sample
+        return b"\x00" not in head
+    signatures = _SIGNATURES.get(content_type)
+    return signatures is None or head.startswith(signatures)
 
 
 # --- Notifications and reminders -------------------------------------------------------------------

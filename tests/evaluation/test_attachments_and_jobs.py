@@ -45,6 +45,42 @@ def test_evidence_type_and_size_limits(org, period_2025, settings):
     assert not Attachment.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("name", "content", "declared"),
+    [
+        ("virus.pdf", b"MZ\x90\x00 an executable", "application/pdf"),
+        ("anh.png", b"\xff\xd8\xff a jpeg", "image/png"),
+        ("bang.xlsx", b"not a zip package", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ("ghi-chu.txt", b"\x00\x01\x02 binary", "text/plain"),
+        ("ghi-chu.txt", "Ghi chú".encode("utf-16"), "text/plain"),
+    ],
+)
+def test_the_declared_type_must_match_the_content(org, period_2025, name, content, declared):
+    form = form_of(org, "nhanvien", period_2025)
+    with pytest.raises(services.InvalidInput) as caught:
+        services.attachment_add(
+            evaluation=form,
+            actor=org.user("nhanvien"),
+            upload=SimpleUploadedFile(name, content, content_type=declared),
+        )
+    assert caught.value.field == "file"
+    assert not Attachment.objects.exists()
+
+
+def test_real_files_of_each_type_are_accepted(org, period_2025):
+    form = form_of(org, "nhanvien", period_2025)
+    for name, content, declared in [
+        ("a.pdf", b"%PDF-1.7\n...", "application/pdf"),
+        ("a.png", b"\x89PNG\r\n\x1a\n....", "image/png"),
+        ("a.jpg", b"\xff\xd8\xff\xe0....", "image/jpeg"),
+        ("a.docx", b"PK\x03\x04....", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        ("a.txt", "Báo cáo tháng".encode(), "text/plain"),
+    ]:
+        upload = SimpleUploadedFile(name, content, content_type=declared)
+        services.attachment_add(evaluation=form, upload=upload, actor=org.user("nhanvien"))
+    assert Attachment.objects.filter(evaluation=form).count() == 5
+
+
 def test_outsiders_cannot_attach(org, period_2025):
     form = form_of(org, "nhanvien", period_2025)
     with pytest.raises(services.NotAllowed):
