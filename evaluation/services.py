@@ -480,9 +480,11 @@ def evaluation_review(
         **_share_changes(evaluation.self_task_results, task_results),
     }
     comments = comments or {}
-    if changes and not (comment.strip() or all(comments.get(c, "").strip() for c in changes)):
+    # A changed value needs a reason; one the person left blank (no self-assessment) does not.
+    changed = sorted(code for code, (old, _new) in changes.items() if old is not None)
+    if changed and not (comment.strip() or all(comments.get(c, "").strip() for c in changed)):
         raise InvalidInput(
-            _("Explain each change of points (%(codes)s) in a comment.") % {"codes": ", ".join(sorted(changes))},
+            _("Explain each change of points (%(codes)s) in a comment.") % {"codes": ", ".join(changed)},
             field="comment",
         )
     for code, (old, new) in changes.items():
