@@ -409,3 +409,63 @@ class ReportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.state})"
+
+
+class AnnualPublication(models.Model):
+    """A decision unit's year, published: the quota as it was checked then, and the exception's reason."""
+
+    unit = models.ForeignKey("orgchart.OrgUnit", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    published_at = models.DateTimeField()
+    published_by = models.ForeignKey("orgchart.Person", on_delete=models.PROTECT, null=True, related_name="+")
+    rows = models.PositiveIntegerField(default=0)  # annual results published
+    quota = models.JSONField(default=dict, blank=True)  # {framework code: quota check} at publication
+    exception_reason = models.TextField(blank=True)
+    complaint_deadline = models.DateField()
+
+    class Meta:
+        verbose_name = _("annual publication")
+        verbose_name_plural = _("annual publications")
+        ordering = ["-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "year"], name="annualpublication_one_per_unit_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.year}"
+
+
+class AnnualComplaint(models.Model):
+    """A complaint about a published annual result, handled by the level above the decider.
+
+    The classification stays one row per person and year: a revision changes its decided level and
+    this row keeps the level before (`old_level`) and after (`new_level`), so both stay visible."""
+
+    class Outcome(models.TextChoices):
+        OPEN = "open", _("Open")
+        UPHELD = "upheld", _("Result upheld")
+        REVISED = "revised", _("Result revised")
+
+    classification = models.ForeignKey(AnnualClassification, on_delete=models.PROTECT, related_name="complaints")
+    filed_by = models.ForeignKey("orgchart.Person", on_delete=models.PROTECT, related_name="+")
+    filed_at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField(_("reason"))
+    handler = models.ForeignKey("orgchart.Person", on_delete=models.PROTECT, related_name="+")
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.OPEN)
+    resolution = models.TextField(blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    old_level = models.CharField(max_length=20)  # the decided level when the complaint was filed
+    new_level = models.CharField(max_length=20, blank=True)  # the level after a revision
+
+    class Meta:
+        verbose_name = _("annual complaint")
+        verbose_name_plural = _("annual complaints")
+        ordering = ["-filed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["classification"], condition=Q(outcome="open"), name="annualcomplaint_one_open"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.classification_id} ({self.outcome})"

@@ -32,6 +32,8 @@ from django.utils.translation import gettext as _
 from evaluation import selectors
 from evaluation.models import (
     AnnualClassification,
+    AnnualComplaint,
+    AnnualPublication,
     QuarterlyRating,
     RatingStatus,
     SectorAssessment,
@@ -65,8 +67,16 @@ MONTH_DONE = (Status.PUBLISHED, Status.LOCKED)  # monthly forms that count for t
 # --- Dates ------------------------------------------------------------------------------------------
 
 
+YEARS = (2000, 2100)  # the years the rating pages and services accept
+
+
+def check_year(year: int) -> None:
+    if not YEARS[0] <= int(year) <= YEARS[1]:
+        raise InvalidInput(_("There is no classification for the year %(y)s.") % {"y": year}, field="year")
+
+
 def check_quarter(year: int, quarter: int) -> None:
-    if not (2000 <= int(year) <= 2100 and 1 <= int(quarter) <= 4):
+    if not (YEARS[0] <= int(year) <= YEARS[1] and 1 <= int(quarter) <= 4):
         raise InvalidInput(_("There is no quarter %(q)s of %(y)s.") % {"q": quarter, "y": year}, field="quarter")
 
 
@@ -85,6 +95,11 @@ def annual_reference_date(year: int, today: date | None = None) -> date:
     """The classification date: 31 December, or today while the year is still running."""
     today = today or timezone.localdate()
     return min(date(year, 12, 31), today)
+
+
+def annual_is_provisional(year: int, today: date | None = None) -> bool:
+    """The year is not over (today before 31 December): its results are provisional."""
+    return (today or timezone.localdate()) < date(year, 12, 31)
 
 
 def _complaint_deadline(start: date) -> date:
@@ -467,17 +482,19 @@ def person_quarters(*, user, person: Person) -> list[dict]:
 # === Annual classification ============================================================================
 
 
-def annual_aggregates(*, year: int, grade_codes) -> list[dict]:
+def annual_aggregates(*, year: int, grade_codes, person_ids=None) -> list[dict]:
     """THE query: one row per (person, framework) over the year's current monthly forms that are
     published or locked — months, evaluated months, sum of scores, months per grade, not-evaluated
-    months, maternity months (`flags.maternity`) and disciplinary flags."""
+    months, maternity months (`flags.maternity`) and disciplinary flags. `person_ids` (a subquery
+    or a list) limits it to those people."""
     evaluated = Q(final_total__isnull=False)
     absent = Q(final_total__isnull=True)
     disciplined = Q(flags__disciplined_in_period=True) | Q(flags__disciplined_reprimand_or_higher_in_year=True)
+    forms = selectors.current_forms().filter(period__year=year, status__in=MONTH_DONE)
+    if person_ids is not None:
+        forms = forms.filter(person_id__in=person_ids)
     return list(
-        selectors.current_forms()
-        .filter(period__year=year, status__in=MONTH_DONE)
-        .values("person_id", "framework_id")
+        forms.values("person_id", "framework_id")
         .annotate(
             months=Count("pk"),
             last_month=Max("period__month"),
@@ -523,29 +540,37 @@ class AnnualComputeResult:
     frozen: int = 0
     no_assignment: int = 0
     people: int = 0
+    provisional: bool = False  # classified before 31 December: the year is not over
 
 
 @transaction.atomic
-def annual_compute(*, year: int, on: date | None = None) -> AnnualComputeResult:
-    """Classify everyone with a published or locked month in `year`.
+def annual_compute(*, year: int, on: date | None = None, unit: OrgUnit | None = None) -> AnnualComputeResult:
+    """Classify everyone with a published or locked month in `year` (with `unit`: only the people
+    whose primary assignment on the classification date is in the unit's subtree).
 
     The unit is the person's primary assignment on the classification date `on` (default: 31 Dec,
     or today while the year runs), with ALL their months of the year wherever they were made. The
     framework is the one of their latest month. Upserts in bulk; CONFIRMED (decided), PUBLISHED and
     LOCKED rows are never touched; a rerun with the same data writes nothing.
     """
+    check_year(year)
     on = on or annual_reference_date(year)
+    placements = Assignment.objects.filter(valid_on_q(on), is_primary=True)
+    scope_ids = None
+    if unit is not None:
+        placements = placements.filter(unit__path__startswith=unit.path)
+        scope_ids = placements.values("person_id")
     versions = {v.pk: v for v in FrameworkVersion.objects.exclude(status=FrameworkVersion.Status.DRAFT)}
     specs = {pk: v.spec for pk, v in versions.items()}
     grade_codes = sorted({band.code for spec in specs.values() for band in spec.grades})
     per_person: dict[int, list[dict]] = defaultdict(list)
-    for row in annual_aggregates(year=year, grade_codes=grade_codes):
+    for row in annual_aggregates(year=year, grade_codes=grade_codes, person_ids=scope_ids):
         per_person[row["person_id"]].append(row)
-    result = AnnualComputeResult(people=len(per_person))
+    result = AnnualComputeResult(people=len(per_person), provisional=on < date(year, 12, 31))
 
     # Who is where on the classification date (one query over the primary assignments).
     placed: dict[int, tuple] = {}
-    for values in Assignment.objects.filter(valid_on_q(on), is_primary=True).values_list(
+    for values in placements.values_list(
         "person_id", "unit_id", "unit__name", "unit__path", "position__title", "position__kind",
         "person__similar_task_group",
     ):  # fmt: skip
@@ -607,6 +632,8 @@ def annual_compute(*, year: int, on: date | None = None) -> AnnualComputeResult:
             }
 
     existing = AnnualClassification.objects.filter(year=year)
+    if scope_ids is not None:
+        existing = existing.filter(person_id__in=scope_ids)
     if connection_is_postgres():
         existing = existing.select_for_update()
     to_update = []
@@ -716,7 +743,12 @@ def annual_quota(rows: list[AnnualClassification], *, exception: bool = False) -
 @transaction.atomic
 def annual_publish(*, unit: OrgUnit, year: int, exception_reason: str = "", actor) -> int:
     """Publish a decision unit's year: refused while a row is undecided or the quota
-    (HTXS ≤ 20% of HTT, per unit and per similar-task group) is exceeded. Starts the complaint window."""
+    (HTXS ≤ 20% of HTT, per unit and per similar-task group) is exceeded. Starts the complaint window.
+
+    Writes the `AnnualPublication` (who, when, the quota as checked, the exception's reason, the
+    complaint deadline) in the same transaction; a later publication of rows added since (a person
+    who moved in) updates it. Returns the number of results published."""
+    check_year(year)
     rows = list(
         AnnualClassification.objects.filter(year=year, decision_unit=unit).select_related("person", "framework")
     )
@@ -734,7 +766,10 @@ def annual_publish(*, unit: OrgUnit, year: int, exception_reason: str = "", acto
             % {"n": len(pending), "names": ", ".join(sorted(r.person.full_name for r in pending)[:20])},
             details=[r.pk for r in pending],
         )
+    summary: dict[str, dict] = {}
     for framework_id, (rule, report) in annual_quota(rows).items():
+        code = next(r.framework.code for r in rows if r.framework_id == framework_id)
+        summary[code] = {**selectors.quota_summary(report), "exception": False}
         if report.ok:
             continue
         exception_report = (
@@ -756,23 +791,174 @@ def annual_publish(*, unit: OrgUnit, year: int, exception_reason: str = "", acto
                 field="exception_reason",
                 details=selectors.quota_summary(report),
             )
+        summary[code] = {**selectors.quota_summary(exception_report), "exception": True}
     now = timezone.now()
     deadline = _complaint_deadline(timezone.localdate())
-    for row in rows:
+    decided = [row for row in rows if row.status == RatingStatus.CONFIRMED]
+    for row in decided:
         updated = AnnualClassification.objects.filter(
             pk=row.pk, status=RatingStatus.CONFIRMED, version=row.version
         ).update(status=RatingStatus.PUBLISHED, version=row.version + 1, published_at=now, complaint_deadline=deadline)
         if not updated:
             raise StaleForm(_("Someone else changed this unit's results in the meantime. Reload and try again."))
-    return len(rows)
+    AnnualPublication.objects.update_or_create(
+        unit=unit,
+        year=year,
+        defaults={
+            "published_at": now,
+            "published_by": access.person_for_user(actor),
+            "rows": len(rows),
+            "quota": summary,
+            "exception_reason": exception_reason.strip(),
+            "complaint_deadline": deadline,
+        },
+    )
+    return len(decided)
 
 
 def annual_lock_due(*, today: date | None = None) -> int:
-    """Lock every published annual result whose complaint window has passed. Idempotent."""
+    """Lock every published annual result whose complaint window has passed, except those with an
+    open complaint (they lock at the next run after it is handled). Idempotent."""
     today = today or timezone.localdate()
-    return AnnualClassification.objects.filter(status=RatingStatus.PUBLISHED, complaint_deadline__lt=today).update(
-        status=RatingStatus.LOCKED, version=F("version") + 1, locked_at=timezone.now()
+    open_complaints = AnnualComplaint.objects.filter(outcome=AnnualComplaint.Outcome.OPEN).values("classification_id")
+    return (
+        AnnualClassification.objects.filter(status=RatingStatus.PUBLISHED, complaint_deadline__lt=today)
+        .exclude(pk__in=open_complaints)
+        .update(status=RatingStatus.LOCKED, version=F("version") + 1, locked_at=timezone.now())
     )
+
+
+# --- Annual: complaints -----------------------------------------------------------------------------
+
+
+def annual_complaint_handler(classification: AnnualClassification) -> Person | None:
+    """The level above the decider (the decider's own decider, `access.evaluation_chain`)."""
+    if classification.decided_by is None:
+        return None
+    chain = access.evaluation_chain(classification.decided_by, annual_reference_date(classification.year))
+    return chain.decider if chain else None
+
+
+@transaction.atomic
+def annual_complaint_file(
+    *, classification: AnnualClassification, expected_version: int, reason: str, actor
+) -> AnnualComplaint:
+    """The person complains about their published annual result within the window; the complaint
+    goes to the level above the decider, and the result does not lock while it is open."""
+    if access.user_scope(actor).person_id != classification.person_id:
+        raise NotAllowed(_("Only the person concerned complains about their annual result."))
+    if classification.version != expected_version:
+        raise StaleForm(_("Someone else changed this result in the meantime. Reload it and try again."))
+    if classification.status != RatingStatus.PUBLISHED:
+        raise Conflict(_("Only a published annual result that is not locked can be complained about."))
+    if not reason.strip():
+        raise InvalidInput(_("Say what the complaint is about."), field="reason")
+    if classification.complaint_deadline and timezone.localdate() > classification.complaint_deadline:
+        raise Conflict(
+            _("The complaint window closed on %(date)s.")
+            % {"date": classification.complaint_deadline.strftime("%d/%m/%Y")}
+        )
+    if classification.complaints.filter(outcome=AnnualComplaint.Outcome.OPEN).exists():
+        raise Conflict(_("A complaint about this result is already open."))
+    handler = annual_complaint_handler(classification)
+    if handler is None:
+        raise Conflict(
+            _("Nobody above the decider can handle this complaint in the system: send it to your agency in writing.")
+        )
+    # Compare-and-swap: a result locked or changed meanwhile refuses the complaint.
+    updated = AnnualClassification.objects.filter(
+        pk=classification.pk, status=RatingStatus.PUBLISHED, version=expected_version
+    ).update(version=expected_version + 1)
+    if not updated:
+        raise StaleForm(_("Someone else changed this result in the meantime. Reload it and try again."))
+    complaint = AnnualComplaint.objects.create(
+        classification=classification,
+        filed_by=classification.person,
+        reason=reason.strip(),
+        handler=handler,
+        old_level=classification.decided_level,
+    )
+    if handler.user_id:
+        notify(
+            user=handler.user,
+            key=f"annual-complaint-{complaint.pk}",
+            message=_("%(person)s filed a complaint about their annual classification %(year)s.")
+            % {"person": classification.person.full_name, "year": classification.year},
+            url=f"/ratings/annual/{classification.year}/units/{classification.decision_unit.code}/",
+        )
+    classification.refresh_from_db()
+    return complaint
+
+
+def _quota_after_revision(classification: AnnualClassification, level: str) -> None:
+    """A revision must keep the decision unit within the quota (with the exception only if the
+    publication used it)."""
+    rows = list(
+        AnnualClassification.objects.filter(year=classification.year, decision_unit_id=classification.decision_unit_id)
+        .exclude(pk=classification.pk)
+        .select_related("framework")
+    )
+    classification.decided_level = level
+    rows.append(classification)
+    publication = AnnualPublication.objects.filter(
+        unit_id=classification.decision_unit_id, year=classification.year
+    ).first()
+    exception = bool(publication and publication.exception_reason)
+    for rule, report in annual_quota(rows, exception=exception).values():
+        if not report.ok:
+            raise QuotaExceeded(
+                _("With this level the quota of %(grade)s would be exceeded.") % {"grade": rule.grade},
+                field="level",
+                details=selectors.quota_summary(report),
+            )
+
+
+@transaction.atomic
+def annual_complaint_resolve(
+    *, complaint: AnnualComplaint, outcome: str, resolution: str, level: str = "", actor
+) -> AnnualComplaint:
+    """The handler upholds the result or revises its level. A revision changes the decided level of
+    the (still published) result; the complaint keeps the old and the new level."""
+    person = access.person_for_user(actor)
+    if person is None or person.pk != complaint.handler_id:
+        raise NotAllowed(_("Only the level above the decider handles this complaint."))
+    if complaint.outcome != AnnualComplaint.Outcome.OPEN:
+        raise Conflict(_("This complaint was already handled."))
+    if not resolution.strip():
+        raise InvalidInput(_("Write the outcome of the complaint."), field="resolution")
+    classification = AnnualClassification.objects.select_related("framework", "person").get(
+        pk=complaint.classification_id
+    )
+    now = timezone.now()
+    fields: dict[str, Any] = {"outcome": outcome, "resolution": resolution.strip(), "resolved_at": now}
+    if outcome == AnnualComplaint.Outcome.REVISED:
+        if level not in _levels_of(classification):
+            raise InvalidInput(_("Choose one of the levels."), field="level")
+        if level == classification.decided_level:
+            raise InvalidInput(_("The revised level is the same as the decided one: uphold the result instead."))
+        version = classification.version
+        _quota_after_revision(classification, level)
+        updated = AnnualClassification.objects.filter(
+            pk=classification.pk, status=RatingStatus.PUBLISHED, version=version
+        ).update(decided_level=level, version=version + 1)
+        if not updated:
+            raise StaleForm(_("Someone else changed this result in the meantime. Reload it and try again."))
+        fields["new_level"] = level
+    elif outcome != AnnualComplaint.Outcome.UPHELD:
+        raise InvalidInput(_("Uphold the result or revise it."), field="outcome")
+    handled = AnnualComplaint.objects.filter(pk=complaint.pk, outcome=AnnualComplaint.Outcome.OPEN).update(**fields)
+    if not handled:
+        raise Conflict(_("This complaint was already handled."))
+    complaint.refresh_from_db()
+    if classification.person.user_id:
+        notify(
+            user=classification.person.user,
+            key=f"annual-complaint-{complaint.pk}-resolved",
+            message=_("Your complaint about your annual classification %(year)s was handled.")
+            % {"year": classification.year},
+            url=f"/ratings/annual/{classification.year}/me/",
+        )
+    return complaint
 
 
 # --- Annual: reads ----------------------------------------------------------------------------------
@@ -791,12 +977,94 @@ def is_unit_decider(user, unit: OrgUnit) -> bool:
     return unit.pk in scope.headed_unit_ids
 
 
+def can_recompute_annual(user, unit: OrgUnit) -> bool:
+    """HR officers of a subtree containing the unit, and the head of the unit (or acting head)."""
+    scope = access.user_scope(user)
+    return can_enter_unit_results(user, unit) or unit.pk in scope.headed_unit_ids
+
+
+def level_labels(framework: FrameworkVersion) -> dict[str, str]:
+    """{annual level code: Vietnamese label} of the framework version (`NOT_CLASSIFIED` included)."""
+    return framework.spec.annual_level_labels()
+
+
+def grade_labels(framework: FrameworkVersion) -> dict[str, str]:
+    """{monthly grade code: Vietnamese label} of the framework version."""
+    return {band.code: band.label_vi for band in framework.spec.grades}
+
+
+def label_annual_row(row: AnnualClassification, labels: dict[str, str] | None = None) -> AnnualClassification:
+    """Attach the labels a person reads: `computed_label`, `proposed_label`, `decided_label`,
+    `level_choices` [(code, label)] and `grade_counts` [(grade label, months)]."""
+    labels = labels if labels is not None else level_labels(row.framework)
+    row.computed_label = labels.get(row.computed_level, row.computed_level)
+    row.proposed_label = labels.get(row.proposed_level, row.proposed_level)
+    row.decided_label = labels.get(row.decided_level, row.decided_level)
+    row.level_choices = list(labels.items())
+    grades = grade_labels(row.framework)
+    row.grade_counts = [(grades.get(code, code), n) for code, n in (row.counts_per_grade or {}).items()]
+    return row
+
+
 def annual_unit_rows(*, unit: OrgUnit, year: int) -> list[AnnualClassification]:
-    return list(
+    rows = list(
         AnnualClassification.objects.filter(year=year, decision_unit=unit)
         .select_related("person", "framework")
+        .prefetch_related("complaints")
         .order_by("unit_name", "person__full_name")
     )
+    labels: dict[int, dict[str, str]] = {}
+    for row in rows:
+        if row.framework_id not in labels:
+            labels[row.framework_id] = level_labels(row.framework)
+        label_annual_row(row, labels[row.framework_id])
+        complaints = list(row.complaints.all())
+        row.open_complaint = next((c for c in complaints if c.outcome == AnnualComplaint.Outcome.OPEN), None)
+        row.complaint_history = [
+            _label_complaint(c, labels[row.framework_id])
+            for c in complaints
+            if c.outcome != AnnualComplaint.Outcome.OPEN
+        ]
+    return rows
+
+
+def _label_complaint(complaint: AnnualComplaint, labels: dict[str, str]) -> AnnualComplaint:
+    complaint.old_label = labels.get(complaint.old_level, complaint.old_level)
+    complaint.new_label = labels.get(complaint.new_level, complaint.new_level)
+    return complaint
+
+
+def annual_publication(*, unit: OrgUnit, year: int) -> AnnualPublication | None:
+    return AnnualPublication.objects.filter(unit=unit, year=year).select_related("published_by").first()
+
+
+def publication_quota_rows(publication: AnnualPublication) -> list[dict]:
+    """The quota snapshot of a publication as the page lists it."""
+    out = []
+    for code, summary in sorted((publication.quota or {}).items()):
+        scopes = []
+        if summary.get("unit"):
+            scopes.append({"label": "", **summary["unit"]})
+        scopes += [{"label": label, **result} for label, result in sorted((summary.get("groups") or {}).items())]
+        out.append(
+            {"framework": code, "scopes": scopes, "ok": summary.get("ok"), "exception": summary.get("exception")}
+        )
+    return out
+
+
+def own_annual_complaints(classification: AnnualClassification) -> list[AnnualComplaint]:
+    labels = level_labels(classification.framework)
+    return [_label_complaint(c, labels) for c in classification.complaints.select_related("handler")]
+
+
+def can_complain(classification: AnnualClassification | None, today: date | None = None) -> bool:
+    """Whether the page offers the complaint form (the service checks again)."""
+    if classification is None or classification.status != RatingStatus.PUBLISHED:
+        return False
+    today = today or timezone.localdate()
+    if classification.complaint_deadline and today > classification.complaint_deadline:
+        return False
+    return not classification.complaints.filter(outcome=AnnualComplaint.Outcome.OPEN).exists()
 
 
 def quota_rows(rows: list[AnnualClassification]) -> list[dict]:
@@ -808,7 +1076,14 @@ def quota_rows(rows: list[AnnualClassification]) -> list[dict]:
         if report.unit is not None:
             scopes.append({"label": "", "result": report.unit})
         scopes += [{"label": str(label), "result": res} for label, res in sorted(report.groups.items(), key=str)]
-        out.append({"framework": code, "text": kpi_selectors.quota_text(rule), "scopes": scopes, "ok": report.ok})
+        labels = level_labels(next(r.framework for r in rows if r.framework_id == framework_id))
+        text = kpi_selectors.quota_text(rule)
+        text["grade_label"] = labels.get(rule.grade, rule.grade)
+        if rule.base_grade:
+            text["base"] = _("of the number of people rated %(grade)s") % {
+                "grade": labels.get(rule.base_grade, rule.base_grade)
+            }
+        out.append({"framework": code, "text": text, "scopes": scopes, "ok": report.ok})
     return out
 
 
@@ -816,11 +1091,12 @@ def own_annual(*, user, year: int) -> AnnualClassification | None:
     scope = access.user_scope(user)
     if scope.person_id is None:
         return None
-    return (
+    row = (
         AnnualClassification.objects.filter(year=year, person_id=scope.person_id)
         .select_related("framework", "decision_unit")
         .first()
     )
+    return label_annual_row(row) if row is not None else None
 
 
 def ratings_menu(*, user, today: date | None = None) -> dict[str, Any]:

@@ -9,16 +9,21 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from evaluation import ratings
-from evaluation.models import AnnualClassification, QuarterlyRating, RatingStatus
+from evaluation.models import AnnualClassification, AnnualComplaint, QuarterlyRating, RatingStatus
 from evaluation.services import WorkflowError
 from orgchart import access
 from orgchart.models import OrgUnit
+
+
+def _year_or_404(year: int) -> None:
+    try:
+        ratings.check_year(year)
+    except WorkflowError:
+        raise Http404(_("Year not found.")) from None
 
 
 def _quarter_or_404(year: int, quarter: int) -> None:
@@ -41,13 +46,6 @@ def _missing_labels(missing: list[str]) -> list[str]:
         else:
             out.append(labels.get(code, code))
     return out
-
-
-def _next_or(request, fallback: str) -> str:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return fallback
 
 
 @login_required
@@ -166,7 +164,8 @@ def quarter_confirm(request, pk: int):
 # --- Annual -------------------------------------------------------------------------------------------
 
 
-def _annual_unit_or_404(user, code: str) -> OrgUnit:
+def _annual_unit_or_404(user, year: int, code: str) -> OrgUnit:
+    _year_or_404(year)
     unit = OrgUnit.objects.filter(code=code).first()
     if unit is None or not ratings.can_view_annual_unit(user, unit):
         raise Http404(_("Unit not found."))
@@ -175,8 +174,9 @@ def _annual_unit_or_404(user, code: str) -> OrgUnit:
 
 @login_required
 def annual_unit(request, year: int, code: str):
-    """The decision unit's year: computed levels with reasons, proposals, decisions, quota, publish."""
-    unit = _annual_unit_or_404(request.user, code)
+    """The decision unit's year: computed levels with reasons, proposals, decisions, quota, publish,
+    the publication record and the complaints."""
+    unit = _annual_unit_or_404(request.user, year, code)
     is_decider = ratings.is_unit_decider(request.user, unit)
     if request.method == "POST":
         if not is_decider:
@@ -200,10 +200,15 @@ def annual_unit(request, year: int, code: str):
             messages.error(request, f"{classification.person.full_name}: {exc.message}")
         return redirect("ratings:annual_unit", year=year, code=code)
     rows = ratings.annual_unit_rows(unit=unit, year=year)
+    me = access.person_for_user(request.user)
     for row in rows:
-        annual = row.framework.spec.annual
-        row.level_choices = [*annual.levels, annual.not_classified]
         row.editable = is_decider and row.status in (RatingStatus.COMPUTED, RatingStatus.CONFIRMED)
+        row.can_resolve = row.open_complaint is not None and me is not None and row.open_complaint.handler_id == me.pk
+    grades: dict[str, str] = {}
+    for row in rows:
+        for band in row.framework.spec.grades:
+            grades.setdefault(band.code, band.label_vi)
+    publication = ratings.annual_publication(unit=unit, year=year)
     return render(
         request,
         "ratings/annual_unit.html",
@@ -212,10 +217,16 @@ def annual_unit(request, year: int, code: str):
             "year": year,
             "rows": rows,
             "quota": ratings.quota_rows(rows) if rows else [],
-            "grades": sorted({g for r in rows for g in r.counts_per_grade}, key=lambda g: (len(g), g)),
+            "grades": sorted(
+                ((code, label) for code, label in grades.items() if any(code in r.counts_per_grade for r in rows)),
+                key=lambda g: (len(g[0]), g[0]),
+            ),
             "is_decider": is_decider,
             "can_publish": is_decider and any(r.status == RatingStatus.CONFIRMED for r in rows),
-            "can_recompute": ratings.can_enter_unit_results(request.user, unit),
+            "can_recompute": ratings.can_recompute_annual(request.user, unit),
+            "provisional": ratings.annual_is_provisional(year),
+            "publication": publication,
+            "publication_quota": ratings.publication_quota_rows(publication) if publication else [],
         },
     )
 
@@ -223,7 +234,7 @@ def annual_unit(request, year: int, code: str):
 @login_required
 @require_POST
 def annual_unit_publish(request, year: int, code: str):
-    unit = _annual_unit_or_404(request.user, code)
+    unit = _annual_unit_or_404(request.user, year, code)
     if not ratings.is_unit_decider(request.user, unit):
         raise Http404
     try:
@@ -238,21 +249,52 @@ def annual_unit_publish(request, year: int, code: str):
 
 @login_required
 @require_POST
-def annual_recompute(request, year: int):
-    if not ratings.can_enter_unit_results(request.user):
+def annual_recompute(request, year: int, code: str):
+    """Recompute the unit's subtree (the people placed in it on the classification date); before
+    31 December the results are provisional."""
+    unit = _annual_unit_or_404(request.user, year, code)
+    if not ratings.can_recompute_annual(request.user, unit):
         raise Http404
-    result = ratings.annual_compute(year=year)
-    messages.success(
-        request,
-        _("Year recomputed: %(created)d new, %(updated)d updated, %(frozen)d already decided.")
-        % {"created": result.created, "updated": result.updated, "frozen": result.frozen},
-    )
-    return redirect(_next_or(request, reverse("home")))
+    result = ratings.annual_compute(year=year, unit=unit)
+    message = _("Year recomputed for %(unit)s: %(created)d new, %(updated)d updated, %(frozen)d already decided.") % {
+        "unit": unit.name,
+        "created": result.created,
+        "updated": result.updated,
+        "frozen": result.frozen,
+    }
+    if result.provisional:
+        message += " " + _("The year is not over: these results are provisional.")
+    messages.success(request, message)
+    return redirect("ratings:annual_unit", year=year, code=code)
+
+
+@login_required
+@require_POST
+def annual_complaint_resolve(request, pk: int):
+    """The level above the decider upholds or revises a complained-about annual result."""
+    complaint = get_object_or_404(AnnualComplaint.objects.select_related("classification__decision_unit"), pk=pk)
+    classification = complaint.classification
+    me = access.person_for_user(request.user)
+    if me is None or me.pk != complaint.handler_id:
+        raise Http404
+    try:
+        ratings.annual_complaint_resolve(
+            complaint=complaint,
+            outcome=request.POST.get("outcome", ""),
+            resolution=request.POST.get("resolution", ""),
+            level=request.POST.get("level", ""),
+            actor=request.user,
+        )
+        messages.success(request, _("The complaint was handled."))
+    except WorkflowError as exc:
+        messages.error(request, exc.message)
+    return redirect("ratings:annual_unit", year=classification.year, code=classification.decision_unit.code)
 
 
 @login_required
 def annual_me(request, year: int):
-    """The signed-in person's own year, and their proposal."""
+    """The signed-in person's own year: their proposal, and a complaint once it is published."""
+    _year_or_404(year)
     if access.person_for_user(request.user) is None:
         raise Http404
     classification = ratings.own_annual(user=request.user, year=year)
@@ -260,14 +302,26 @@ def annual_me(request, year: int):
         if classification is None:
             raise Http404
         try:
-            ratings.annual_propose(
-                classification=classification, level=request.POST.get("level", ""), actor=request.user
-            )
-            messages.success(request, _("Your proposal was saved."))
+            if request.POST.get("action") == "complain":
+                ratings.annual_complaint_file(
+                    classification=classification,
+                    expected_version=int(request.POST.get("version") or 0),
+                    reason=request.POST.get("reason", ""),
+                    actor=request.user,
+                )
+                messages.success(request, _("Your complaint was sent to the level above the decider."))
+            else:
+                ratings.annual_propose(
+                    classification=classification, level=request.POST.get("level", ""), actor=request.user
+                )
+                messages.success(request, _("Your proposal was saved."))
         except WorkflowError as exc:
             messages.error(request, exc.message)
         return redirect("ratings:annual_me", year=year)
-    levels = classification.framework.spec.annual.levels if classification else ()
+    levels = []
+    if classification is not None:
+        labels = dict(classification.level_choices)
+        levels = [(code, labels.get(code, code)) for code in classification.framework.spec.annual.levels]
     return render(
         request,
         "ratings/annual_me.html",
@@ -276,5 +330,8 @@ def annual_me(request, year: int):
             "c": classification,
             "levels": levels,
             "can_propose": classification is not None and classification.status in ratings.OPEN,
+            "can_complain": ratings.can_complain(classification),
+            "complaints": ratings.own_annual_complaints(classification) if classification else [],
+            "provisional": ratings.annual_is_provisional(year),
         },
     )

@@ -31,6 +31,7 @@ DEFAULTS: dict[str, Any] = {
         "off_work_cap": {"from_months": "3", "below_months": "6", "level": "HT"},
         "disciplined_level": "KHT",
         "not_classified": "NOT_CLASSIFIED",
+        "not_classified_label_vi": "Không xếp loại",
         "quota": {
             "grade": "HTXS",
             "base": "count_of_grade:HTT",
@@ -185,6 +186,7 @@ class AnnualRule:
     off_work_cap_level: str = DEFAULTS["annual"]["off_work_cap"]["level"]
     disciplined_level: str = DEFAULTS["annual"]["disciplined_level"]
     not_classified: str = DEFAULTS["annual"]["not_classified"]
+    not_classified_label_vi: str = DEFAULTS["annual"]["not_classified_label_vi"]
 
 
 @dataclass(frozen=True)
@@ -246,6 +248,20 @@ class FrameworkSpec:
             if band.code == code:
                 return band
         raise KeyError(code)
+
+    def annual_level_labels(self) -> dict[str, str]:
+        """{annual level code: the Vietnamese label people read}, best first, then "not classified".
+
+        A level is labelled by the best grade band mapped onto it (A→HTXS: "Hoàn thành xuất sắc
+        nhiệm vụ"); a level no band maps onto keeps its code."""
+        labels: dict[str, str] = {}
+        for band in sorted(self.grades, key=lambda b: b.min, reverse=True):
+            level = self.annual.level_map.get(band.code)
+            if level and level not in labels and band.label_vi:
+                labels[level] = band.label_vi
+        out = {level: labels.get(level, level) for level in self.annual.levels}
+        out[self.annual.not_classified] = self.annual.not_classified_label_vi
+        return out
 
     def lower_grade(self, first: str, second: str) -> str:
         """The lower of two grade codes (by band minimum)."""
@@ -464,6 +480,7 @@ def _annual(data: Mapping[str, Any], grades: tuple[GradeBand, ...], where: str) 
         off_work_cap_level=str(cap["level"]),
         disciplined_level=str(data.get("disciplined_level", defaults["disciplined_level"])),
         not_classified=str(data.get("not_classified", defaults["not_classified"])),
+        not_classified_label_vi=str(data.get("not_classified_label_vi", defaults["not_classified_label_vi"])),
     )
 
 
@@ -645,6 +662,12 @@ def spec_to_dict(spec: FrameworkSpec) -> dict[str, Any]:
             },
             "disciplined_level": annual.disciplined_level,
             "not_classified": annual.not_classified,
+            # Only when it differs from the default, so existing stored specs stay byte-identical.
+            **(
+                {"not_classified_label_vi": annual.not_classified_label_vi}
+                if annual.not_classified_label_vi != DEFAULTS["annual"]["not_classified_label_vi"]
+                else {}
+            ),
         },
         "quarterly": _as_strings(spec.quarterly),
         "task_formula": None if spec.task_formula is None else _as_strings(spec.task_formula),

@@ -29,15 +29,7 @@ from kpi.models import FrameworkVersion
 from orgchart.access import agency_of, ancestor_paths
 from orgchart.models import OrgUnit
 
-# The four published levels (DOMAIN.md section 6), used when a framework does not label them.
-DEFAULT_LEVEL_LABELS = {
-    "HTXS": "Hoàn thành xuất sắc nhiệm vụ",
-    "HTT": "Hoàn thành tốt nhiệm vụ",
-    "HT": "Hoàn thành nhiệm vụ",
-    "KHT": "Không hoàn thành nhiệm vụ",
-}
-NOT_CLASSIFIED = "NOT_CLASSIFIED"
-NOT_CLASSIFIED_LABEL = "Không xếp loại"
+UNDECIDED_LABEL = "Chưa xếp loại"  # a row with neither a decided nor a computed level
 DEFAULT_PLACE = "Hà Nội"
 CHUNK = 500  # ids per IN (...) query (SQLite's parameter limit)
 
@@ -129,33 +121,41 @@ def header_for(unit: OrgUnit, on: date | None = None, place: str = DEFAULT_PLACE
 
 
 class Levels:
-    """Level codes (best first) and labels, and each framework's monthly grade → level map."""
+    """Level codes (best first) and their labels, and each framework's monthly grade → level map,
+    all from the framework versions' specs (`FrameworkSpec.annual_level_labels`). Codes stay for
+    the machine (ordering, the totals); people read the labels.
+
+    Without any row, the levels are those of the versions in force (so an empty list still has its
+    columns)."""
 
     def __init__(self, framework_ids: Iterable[int]):
         self.codes: list[str] = []
         self.labels: dict[str, str] = {}
+        self.not_classified: set[str] = set()
         self.grade_to_level: dict[int, dict[str, str]] = {}
         self.grade_labels: dict[int, dict[str, str]] = {}
-        for fw in FrameworkVersion.objects.filter(pk__in=set(framework_ids)).order_by("pk"):
+        ids = set(framework_ids)
+        versions = (
+            FrameworkVersion.objects.filter(pk__in=ids)
+            if ids
+            else FrameworkVersion.objects.exclude(status=FrameworkVersion.Status.DRAFT)
+        )
+        for fw in versions.order_by("pk"):
             spec = fw.spec
-            level_map = dict(spec.annual.level_map)
-            self.grade_to_level[fw.pk] = level_map
-            self.grade_labels[fw.pk] = {band.code: band.label_vi for band in spec.grades}
+            self.grade_to_level[fw.pk] = dict(spec.annual.level_map)
+            self.grade_labels[fw.pk] = {band.code: _nfc(band.label_vi) for band in spec.grades}
             for level in spec.annual.levels:
                 if level not in self.codes:
                     self.codes.append(level)
-            for band in spec.grades:
-                level = level_map.get(band.code)
-                if level and level not in self.labels:
-                    self.labels[level] = _nfc(band.label_vi)
-        if not self.codes:
-            self.codes = list(DEFAULT_LEVEL_LABELS)
-        for code in self.codes:
-            self.labels.setdefault(code, DEFAULT_LEVEL_LABELS.get(code, code))
-        self.labels[NOT_CLASSIFIED] = NOT_CLASSIFIED_LABEL
+            for code, label in spec.annual_level_labels().items():
+                self.labels.setdefault(code, _nfc(label))
+            self.not_classified.add(spec.annual.not_classified)
 
     def label(self, code: str) -> str:
         return self.labels.get(code, code) if code else ""
+
+    def is_not_classified(self, code: str) -> bool:
+        return code in self.not_classified
 
     def level_of_grade(self, framework_id: int, grade: str) -> str:
         return self.grade_to_level.get(framework_id, {}).get(grade, grade)
@@ -168,7 +168,7 @@ class Levels:
 
     @property
     def legend(self) -> list[tuple[str, str]]:
-        return [(code, self.labels[code]) for code in self.codes]
+        return [(code, self.label(code)) for code in self.codes]
 
 
 @dataclass(frozen=True)
@@ -187,11 +187,11 @@ def level_totals(levels: Levels, final_levels: Iterable[str]) -> tuple[list[Leve
     counts = Counter(final_levels)
     total = sum(counts.values())
     codes = list(levels.codes)
-    extra = sorted(code for code in counts if code not in codes)  # NOT_CLASSIFIED, undecided ""
+    extra = sorted(code for code in counts if code not in codes)  # "not classified", undecided ""
     rows = [
         LevelTotal(
             code or "",
-            levels.label(code) if code else "Chưa xếp loại",
+            levels.label(code) if code else UNDECIDED_LABEL,
             counts.get(code, 0),
             percent(counts.get(code, 0), total),
         )
@@ -222,6 +222,10 @@ class AnnualListRow:
     status: str
     decided_on: date | None
     reasons: tuple[str, ...] = ()
+    computed_level_label: str = ""
+    proposed_level_label: str = ""
+    decided_level_label: str = ""
+    not_classified: bool = False  # the computed level is the framework's "not classified"
 
     @property
     def final_level(self) -> str:
@@ -247,6 +251,12 @@ class AnnualList:
     @property
     def title(self) -> str:
         return f"DANH SÁCH XẾP LOẠI CHẤT LƯỢNG CÁN BỘ, CÔNG CHỨC, VIÊN CHỨC NĂM {self.year}"
+
+    @property
+    def columns(self) -> int:
+        """Columns of the printed table: no., name, position, [unit], months per level, average,
+        proposed, decided, note."""
+        return 7 + len(self.levels.codes) + (1 if self.subtree else 0)
 
 
 def _scope_q(unit: OrgUnit, subtree: bool, prefix: str = "") -> Q:
@@ -332,6 +342,10 @@ def annual_list(
                 status=r["status"],
                 decided_on=local_date(r["decided_at"]),
                 reasons=_reason_texts(r["reasons"]),
+                computed_level_label=levels.label(r["computed_level"]),
+                proposed_level_label=levels.label(r["proposed_level"]),
+                decided_level_label=levels.label(r["decided_level"]),
+                not_classified=levels.is_not_classified(r["computed_level"]),
             )
         )
         if progress is not None:
@@ -375,6 +389,7 @@ class QuarterLine(DecimalTexts):
     total: Decimal | None
     grade: str
     status: str
+    grade_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -400,7 +415,8 @@ class AnnualForm:
 
     @property
     def level_counts(self) -> list[tuple[str, int]]:
-        return list(zip(self.levels.codes, self.row.months_per_level))
+        """(level label, months) in the framework's order."""
+        return [(self.levels.label(code), n) for code, n in zip(self.levels.codes, self.row.months_per_level)]
 
 
 @dataclass
@@ -415,6 +431,16 @@ class AnnualForms:
 def _chunks(seq: list, size: int = CHUNK) -> Iterator[list]:
     for i in range(0, len(seq), size):
         yield seq[i : i + size]
+
+
+def _grade_label(levels: Levels, framework_id: int, grade: str) -> str:
+    """The label of a monthly grade code (a quarter may be rated under a version no annual row uses)."""
+    if framework_id not in levels.grade_labels:
+        fw = FrameworkVersion.objects.filter(pk=framework_id).first()
+        levels.grade_labels[framework_id] = (
+            {band.code: _nfc(band.label_vi) for band in fw.spec.grades} if fw is not None else {}
+        )
+    return levels.grade_labels[framework_id].get(grade, grade) if grade else ""
 
 
 def annual_forms(
@@ -455,6 +481,7 @@ def annual_forms(
                 "total",
                 "grade",
                 "status",
+                "framework_id",
             )
         ):
             quarters.setdefault(q["person_id"], []).append(
@@ -466,6 +493,7 @@ def annual_forms(
                     total=q["total"],
                     grade=q["grade"],
                     status=q["status"],
+                    grade_label=_grade_label(base.levels, q["framework_id"], q["grade"]),
                 )
             )
     levels = base.levels
@@ -497,9 +525,9 @@ def annual_forms(
                 quarters=quarters.get(row.person_id, []),
                 reasons=list(row.reasons),
                 levels=levels,
-                computed_level_label=levels.label(row.computed_level),
-                proposed_level_label=levels.label(row.proposed_level),
-                decided_level_label=levels.label(row.decided_level),
+                computed_level_label=row.computed_level_label,
+                proposed_level_label=row.proposed_level_label,
+                decided_level_label=row.decided_level_label,
             )
         )
         if progress is not None:

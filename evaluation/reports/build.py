@@ -106,7 +106,7 @@ def select(spec: ReportSpec, progress: annual.Progress | None = None):
 def _items_and_context(spec: ReportSpec, report) -> tuple[Sequence, Callable[[Sequence], dict], int]:
     if spec.kind == ANNUAL_FORMS:
         return report.forms, (lambda chunk: {"report": report, "forms": chunk}), max_pages()
-    columns = 7 + len(report.levels.codes) if spec.kind == ANNUAL_LIST else 12
+    columns = report.columns if spec.kind == ANNUAL_LIST else 12
     first = max_pages() * ROWS_PER_PAGE_GUESS
     return report.rows, (lambda chunk: {"report": report, "rows": chunk, "columns": columns}), first
 

@@ -90,19 +90,19 @@ def _column_letter(n: int) -> str:
 
 
 def annual_list_sheets(report: AnnualList) -> list[Sheet]:
-    codes = report.levels.codes
+    levels = report.levels
     columns = [
         Column("STT", INT, 6),
         Column("Họ và tên", TEXT, 28),
         Column("Mã cán bộ", TEXT, 12),
         Column("Chức vụ", TEXT, 22),
         Column("Đơn vị", TEXT, 28),
-        *[Column(f"Số tháng {code}", INT, 10) for code in codes],
+        *[Column(f"Số tháng {label}", INT, 14) for _code, label in levels.legend],
         Column("Số tháng được đánh giá", INT, 10),
         Column("Điểm trung bình", SCORE, 10),
-        Column("Mức tính toán", TEXT, 14),
-        Column("Mức tự xếp loại", TEXT, 14),
-        Column("Mức xếp loại của cấp có thẩm quyền", TEXT, 16),
+        Column("Mức tính toán", TEXT, 26),
+        Column("Mức tự xếp loại", TEXT, 26),
+        Column("Mức xếp loại của cấp có thẩm quyền", TEXT, 26),
         Column("Ngày quyết định", DATE, 12),
         Column("Ghi chú", TEXT, 30),
     ]
@@ -116,9 +116,9 @@ def annual_list_sheets(report: AnnualList) -> list[Sheet]:
             *r.months_per_level,
             r.months_evaluated,
             r.average,
-            r.computed_level,
-            r.proposed_level,
-            r.decided_level,
+            r.computed_level_label,
+            r.proposed_level_label,
+            r.decided_level_label,
             r.decided_on,
             r.note,
         )
@@ -126,9 +126,9 @@ def annual_list_sheets(report: AnnualList) -> list[Sheet]:
     )
     totals = Sheet(
         "Tổng hợp",
-        [Column("Mức", TEXT, 16), Column("Tên mức", TEXT, 32), Column("Số người", INT), Column("Tỷ lệ (%)", SCORE)],
-        [(t.code, t.label, t.count, t.percent) for t in report.totals]
-        + [("Tổng", "", report.total_count, Decimal(100) if report.total_count else Decimal(0))],
+        [Column("Mức xếp loại", TEXT, 32), Column("Số người", INT), Column("Tỷ lệ (%)", SCORE)],
+        [(t.label, t.count, t.percent) for t in report.totals]
+        + [("Tổng", report.total_count, Decimal(100) if report.total_count else Decimal(0))],
         freeze="A2",
     )
     return [

@@ -107,13 +107,13 @@ def test_annual_unit_page_decide_and_publish(org, stc_year, login, django_assert
     assert login(org.user("truongphong")).post(reverse("ratings:annual_publish", args=[2025, "STC"])).status_code == 404
 
 
-def test_hr_recompute_button(org, stc_year, login):
-    url = reverse("ratings:annual_recompute", args=[2025])
-    assert login(org.user("giamdoc")).post(url).status_code == 404
-    response = login(org.user("hr")).post(url, {"next": "/ratings/annual/2025/units/STC/"})
+def test_recompute_button_is_per_unit(org, stc_year, login):
+    url = reverse("ratings:annual_recompute", args=[2025, "STC"])
+    for persona in ("truongphong", "giamdoc_syt", "nhanvien", "auditor"):
+        assert login(org.user(persona)).post(url).status_code == 404
+    response = login(org.user("hr")).post(url)
     assert response.status_code == 302 and response["Location"] == "/ratings/annual/2025/units/STC/"
-    response = login(org.user("hr")).post(url, {"next": "https://evil.example/"})
-    assert response["Location"] == reverse("home")
+    assert login(org.user("giamdoc")).post(url).status_code == 302  # the head of the unit
 
 
 def test_own_annual_page_and_proposal(org, stc_year, login):

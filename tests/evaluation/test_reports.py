@@ -259,10 +259,15 @@ def test_excel_list_re_read_gives_the_same_numbers_and_dates(org, annual_rows, t
         assert isinstance(got[col["Số tháng được đánh giá"]], int)
         assert got[col["Số tháng được đánh giá"]] == row.months_evaluated
     nhanvien = by_name["Nguyễn Thị Nhân Viên"]
-    assert nhanvien[col["Số tháng HTXS"]] == 10
+    assert nhanvien[col["Số tháng Hoàn thành xuất sắc nhiệm vụ"]] == 10
+    # Levels are written as the labels people read, never as codes.
+    assert nhanvien[col["Mức tự xếp loại"]] == "Hoàn thành xuất sắc nhiệm vụ"
+    assert nhanvien[col["Mức xếp loại của cấp có thẩm quyền"]] == "Hoàn thành tốt nhiệm vụ"
+    assert by_name["Hoàng Trưởng Phòng"][col["Mức tính toán"]] == "Không xếp loại"
+    assert not any("NOT_CLASSIFIED" in str(cell) for r in rows for cell in r if cell is not None)
     assert nhanvien[col["Ngày quyết định"]] == datetime(2025, 12, 10)  # a real date cell
     totals = list(wb["Tổng hợp"].iter_rows(values_only=True))
-    assert ("HT", "Hoàn thành nhiệm vụ", 1, 25.0) in totals
+    assert ("Hoàn thành nhiệm vụ", 1, 25.0) in totals and ("Không xếp loại", 1, 25.0) in totals
     wb.close()
 
     wb = load_workbook(path)  # styles are only read in normal mode
@@ -343,3 +348,60 @@ def test_individual_forms_beyond_the_limit_are_zipped(org, annual_rows, settings
     assert [pdf_pages(tmp_path / n) for n in names] == [3, 1]
     text = pdf_text((tmp_path / names[1]).read_bytes(), tmp_path)
     assert nfc("Bùi Văn Kế") in text  # the fourth form in list order (units by tree path, then names)
+
+
+# --- Levels as people read them; the proposed and decided columns -----------------------------------
+
+
+def test_level_labels_come_from_the_framework_spec(org, annual_rows):
+    spec = FrameworkVersion.objects.get(code="HN-3814-2018").spec
+    labels = spec.annual_level_labels()
+    assert labels == {
+        "HTXS": "Hoàn thành xuất sắc nhiệm vụ",
+        "HTT": "Hoàn thành tốt nhiệm vụ",
+        "HT": "Hoàn thành nhiệm vụ",
+        "KHT": "Không hoàn thành nhiệm vụ",
+        "NOT_CLASSIFIED": "Không xếp loại",
+    }
+    report = annual.annual_list(unit=org.stc, year=YEAR)
+    assert report.levels.labels == labels
+    assert [r.not_classified for r in report.rows] == [True, False, False, False]
+
+
+def test_list_pdf_prints_the_proposed_and_decided_levels_from_the_services(org, tmp_path):
+    from evaluation import ratings
+    from tests.evaluation.test_annual import STC_PEOPLE, give_year
+
+    for key in STC_PEOPLE:
+        give_year(org.people[key], [95 if key == "nhanvien" else 80] * 12)
+    ratings.annual_compute(year=YEAR)
+    mine = AnnualClassification.objects.get(person=org.people["nhanvien2"])
+    ratings.annual_propose(classification=mine, level="HTXS", actor=org.user("nhanvien2"))
+    for c in AnnualClassification.objects.all():
+        ratings.annual_decide(
+            classification=c, level=c.computed_level, expected_version=c.version, actor=org.user("giamdoc")
+        )
+    ratings.annual_publish(unit=org.stc, year=YEAR, actor=org.user("giamdoc"))
+    for subtree, unit in ((False, org.stc), (True, org.city)):
+        path = build.build(build.ReportSpec(kind="annual_list", unit=unit, year=YEAR, subtree=subtree), tmp_path / "w")
+        text = pdf_text(path.read_bytes(), tmp_path)
+        # Vũ Văn Hai proposed HTXS and was decided HTT; a wrapped cell spans the lines around the row.
+        lines = text.splitlines()
+        at = next(i for i, line in enumerate(lines) if "Vũ Văn Hai" in line)
+        hai = " ".join(" ".join(lines[at - 1 : at + 2]).split())
+        assert "Hoàn thành xuất" in hai and "sắc nhiệm vụ" in hai and "Hoàn thành tốt" in hai
+        assert "NOT_CLASSIFIED" not in text and "HTXS" not in text
+        assert ("Phòng Tổng hợp" in hai) is subtree  # the unit column of a subtree's list
+        path.unlink()
+
+
+def test_years_print_without_grouping_in_reports(org, annual_rows):
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    with translation.override("vi"):
+        report = annual.annual_forms(unit=org.stc, year=YEAR)
+        html = render_to_string("reports/annual_forms.html", {"report": report, "forms": report.forms})
+        listing = annual.annual_list(unit=org.stc, year=YEAR)
+        html += render_to_string("reports/annual_list.html", {"report": listing, "rows": listing.rows})
+    assert "2.025" not in html and f"NĂM {YEAR}" in html
