@@ -74,6 +74,7 @@ run: install | var
 	@echo "  demo.giaovien     teacher (viên chức) at THCS-DEMO"
 	@echo "  demo.chutich      commune chairman (quarterly rated)"
 	@echo "  demo.ngoai        staff of another department (sees none of the above)"
+	@echo "  demo.ubndtp       city chairman: decides heads of departments, handles complaints"
 	@echo ""
 	@trap 'kill 0' INT TERM EXIT; \
 	$(BIN)/python manage.py qcluster & \

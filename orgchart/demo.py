@@ -89,6 +89,12 @@ DEMO_ACCOUNTS = (
     DemoAccount("demo.giaovien", "Giáo viên Trường THCS Demo", "THCS-DEMO", "GV"),
     DemoAccount("demo.chutich", "Chủ tịch UBND phường Ba Đình (từ 01/7/2025)", "P-BADINH", "CT-UBND-XA"),
     DemoAccount("demo.ngoai", "Chuyên viên Sở Y tế (không thấy Sở Tài chính)", "SYT-NVY", "CV"),
+    DemoAccount(
+        "demo.ubndtp",
+        "Chủ tịch UBND Thành phố: xếp loại thủ trưởng các sở, giải quyết kiến nghị về kết quả của họ",
+        "HN",
+        "CT-UBND-TP",
+    ),
 )
 
 # username -> (full name, start of the current assignment)
@@ -101,6 +107,7 @@ _DEMO_PEOPLE = {
     "demo.giaovien": ("Đỗ Ngọc Ánh", date(2018, 8, 1)),
     "demo.chutich": ("Hoàng Văn Sơn", date(2021, 7, 1)),  # chairman of an old ward, then P-BADINH
     "demo.ngoai": ("Bùi Quang Huy", date(2015, 10, 1)),
+    "demo.ubndtp": ("Đinh Quốc Toàn", date(2024, 6, 1)),
 }
 
 
@@ -760,7 +767,7 @@ class _Builder:
 
     def city(self) -> None:
         self.unit("HN", "Thành phố Hà Nội", "CITY", None, CITY_START, short_name="Hà Nội")
-        chairman = self.person(CAN_BO, "Lãnh đạo UBND Thành phố", female=0.2)
+        chairman = self.person(CAN_BO, "Lãnh đạo UBND Thành phố", female=0.2, username="demo.ubndtp")
         self.assign(chairman, "HN", "CT-UBND-TP", date(2024, 6, 1))
         for _ in range(self.spec.city_deputies):
             deputy = self.person(CAN_BO, "Lãnh đạo UBND Thành phố", female=0.3)
