@@ -183,6 +183,20 @@ class LevelTotal:
         return vn_number(self.percent)
 
 
+PDF_FONT = "Liberation Serif, DejaVu Serif, serif"
+
+
+def totals_chart(totals: list[LevelTotal], *, title: str) -> str:
+    """The totals per level as an SVG bar chart for the printed report (WeasyPrint runs no JavaScript;
+    the same `evaluation.charts` the dashboards use), each bar under the label people read."""
+    from evaluation import charts
+
+    shown = [t for t in totals if t.code or t.count]
+    return charts.bar_chart(
+        [t.label for t in shown], [t.count for t in shown], title=title, width=640, height=190, font_family=PDF_FONT
+    )
+
+
 def level_totals(levels: Levels, final_levels: Iterable[str]) -> tuple[list[LevelTotal], int]:
     counts = Counter(final_levels)
     total = sum(counts.values())
@@ -251,6 +265,14 @@ class AnnualList:
     @property
     def title(self) -> str:
         return f"DANH SÁCH XẾP LOẠI CHẤT LƯỢNG CÁN BỘ, CÔNG CHỨC, VIÊN CHỨC NĂM {self.year}"
+
+    @property
+    def chart_title(self) -> str:
+        return f"Số người theo mức xếp loại năm {self.year}"
+
+    @property
+    def chart_svg(self) -> str:
+        return totals_chart(self.totals, title=self.chart_title)
 
     @property
     def columns(self) -> int:
@@ -567,6 +589,14 @@ class MonthlySheet:
     @property
     def title(self) -> str:
         return f"BẢNG TỔNG HỢP KẾT QUẢ ĐÁNH GIÁ, XẾP LOẠI THÁNG {self.month:02d} NĂM {self.year}"
+
+    @property
+    def chart_title(self) -> str:
+        return f"Số người theo loại, tháng {self.month:02d}/{self.year}"
+
+    @property
+    def chart_svg(self) -> str:
+        return totals_chart(self.totals, title=self.chart_title)
 
 
 def monthly_sheet(

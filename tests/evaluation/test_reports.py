@@ -6,6 +6,7 @@ The rows are created directly (the rating services are not under test here).
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 import unicodedata
@@ -405,3 +406,14 @@ def test_years_print_without_grouping_in_reports(org, annual_rows):
         listing = annual.annual_list(unit=org.stc, year=YEAR)
         html += render_to_string("reports/annual_list.html", {"report": listing, "rows": listing.rows})
     assert "2.025" not in html and f"NĂM {YEAR}" in html
+
+
+def test_the_printed_list_carries_the_totals_chart_as_svg(org, annual_rows, tmp_path):
+    report = annual.annual_list(unit=org.stc, year=YEAR, on=date(2025, 12, 15))
+    svg = report.chart_svg
+    assert svg.startswith("<svg") and svg.count('class="bar"') == len([t for t in report.totals if t.code or t.count])
+    counts = sorted(int(v) for v in re.findall(r"data-value=\"(\d+)\"", svg))
+    assert counts == sorted(t.count for t in report.totals if t.code or t.count)
+    data = pdf.render_pdf("reports/annual_list.html", {"report": report, "rows": report.rows, "columns": 11})
+    text = pdf_text(data, tmp_path)
+    assert nfc(f"Số người theo mức xếp loại năm {YEAR}") in text  # the chart's title, drawn by WeasyPrint
