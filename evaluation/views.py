@@ -257,12 +257,20 @@ def _flag_rows(evaluation: Evaluation, stage: str | None, data, errors: dict) ->
     return rows
 
 
-def _history_rows(history) -> list[dict]:
+def _history_rows(history, flag_labels: dict[str, str] | None = None) -> list[dict]:
     rows = []
+    flag_labels = flag_labels or {}
     for h in history:
         changes = []
         for code, change in (h.changes or {}).items():
             if code in ("supersedes", "complaint"):
+                continue
+            if code == "flags" and isinstance(change, list | tuple) and len(change) == 2:
+                old, new = change[0] or {}, change[1] or {}
+                for flag in sorted(set(old) | set(new)):
+                    if old.get(flag) != new.get(flag):
+                        label = flag_labels.get(flag, flag)
+                        changes.append((label, shown(old.get(flag)), shown(new.get(flag)), ""))
                 continue
             if isinstance(change, dict):
                 changes.append((code, shown(change.get("old")), shown(change.get("new")), change.get("comment", "")))
@@ -359,7 +367,13 @@ def _render_form(
         "grades": _grade_labels(evaluation),
         "revisions": revisions,
         "superseded": superseded,
-        "history": _history_rows(page_selectors.form_history(revision_ids)) if full else [],
+        "history": _history_rows(
+            page_selectors.form_history(revision_ids),
+            {rule.flag: rule.label_vi or rule.flag for rule in evaluation.framework.spec.overrides}
+            | {"maternity": _("Maternity leave")},
+        )
+        if full
+        else [],
         "attachments": list(page_selectors.form_attachments(revision_ids)) if full else [],
         "complaints": list(page_selectors.form_complaints(revision_ids)) if full else [],
         "can_upload": bool(

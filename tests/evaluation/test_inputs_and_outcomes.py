@@ -460,3 +460,19 @@ def test_submit_tells_the_reviewer_return_tells_the_person_publish_tells_everyon
     people = {e.person for e in Evaluation.objects.filter(period=period_2025, decision_unit=org.stc)}
     assert {n.user for n in published} == {p.user for p in people if p.user_id}
     assert published.count() == len(people)
+
+
+def test_the_history_names_the_changed_override_inputs(org, period_2025, login):
+    form = form_of(org, "nhanvien", period_2025)
+    services.evaluation_decide(
+        evaluation=form,
+        expected_version=form.version,
+        points=staff_points(70),
+        flags={"worked_share": "0.4"},
+        actor=org.user("giamdoc"),
+    )
+    page = login(org.user("giamdoc")).get(reverse("evaluation:form", kwargs={"pk": form.pk}))
+    rows = page.context["history"]
+    decided = next(r for r in rows if r["entry"].action == "decide")
+    label = form.framework.spec.overrides[0].label_vi
+    assert any(change[0] == label and str(change[2]) == "0.4" for change in decided["changes"])
