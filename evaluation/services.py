@@ -443,14 +443,13 @@ def evaluation_submit(*, evaluation: Evaluation, expected_version: int, actor) -
     )
     chain = access.evaluation_chain(evaluation.person, selectors.reference_date(evaluation.period))
     next_person = chain and (chain.decider if chain.review_skipped else chain.manager)
-    if next_person is not None and next_person.user_id:
-        notify(
-            user=next_person.user,
-            key=f"submitted-{evaluation.pk}-{evaluation.version}",
-            message=_("%(person)s submitted the self-assessment for %(period)s.")
-            % {"person": evaluation.person.full_name, "period": evaluation.period},
-            url=f"/evaluations/{evaluation.pk}/",
-        )
+    notify_person(
+        next_person,
+        key=f"submitted-{evaluation.pk}-{evaluation.version}",
+        message=_("%(person)s submitted the self-assessment for %(period)s.")
+        % {"person": evaluation.person.full_name, "period": evaluation.period},
+        url=f"/evaluations/{evaluation.pk}/",
+    )
     return evaluation
 
 
@@ -526,14 +525,13 @@ def evaluation_return(*, evaluation: Evaluation, expected_version: int, reason: 
         acting_for=_acting_for(evaluation, actor, step),
         comment=reason,
     )
-    if evaluation.person.user_id:
-        notify(
-            user=evaluation.person.user,
-            key=f"returned-{evaluation.pk}-{evaluation.version}",
-            message=_("Your form for %(period)s was returned for revision: %(reason)s")
-            % {"period": evaluation.period, "reason": reason.strip()},
-            url=f"/evaluations/{evaluation.pk}/",
-        )
+    notify_person(
+        evaluation.person,
+        key=f"returned-{evaluation.pk}-{evaluation.version}",
+        message=_("Your form for %(period)s was returned for revision: %(reason)s")
+        % {"period": evaluation.period, "reason": reason.strip()},
+        url=f"/evaluations/{evaluation.pk}/",
+    )
     return evaluation
 
 
@@ -732,14 +730,13 @@ def unit_period_publish(*, unit: OrgUnit, period: Period, exception_reason: str 
             actor=actor,
             comment=exception_reason,
         )
-        if form.person.user_id:
-            notify(
-                user=form.person.user,
-                key=f"published-{form.pk}",
-                message=_("Your result for %(period)s is published. Acknowledge it, or file a complaint by %(date)s.")
-                % {"period": period, "date": deadline.strftime("%d/%m/%Y")},
-                url=f"/evaluations/{form.pk}/",
-            )
+        notify_person(
+            form.person,
+            key=f"published-{form.pk}",
+            message=_("Your result for %(period)s is published. Acknowledge it, or file a complaint by %(date)s.")
+            % {"period": period, "date": deadline.strftime("%d/%m/%Y")},
+            url=f"/evaluations/{form.pk}/",
+        )
     return publication
 
 
@@ -796,14 +793,13 @@ def complaint_file(*, evaluation: Evaluation, expected_version: int, reason: str
         actor=actor,
         comment=reason.strip(),
     )
-    if handler is not None and handler.user_id:
-        notify(
-            user=handler.user,
-            key=f"complaint-{complaint.pk}",
-            message=_("%(person)s filed a complaint about the result of %(period)s.")
-            % {"person": evaluation.person.full_name, "period": evaluation.period},
-            url=f"/evaluations/{evaluation.pk}/",
-        )
+    notify_person(
+        handler,
+        key=f"complaint-{complaint.pk}",
+        message=_("%(person)s filed a complaint about the result of %(period)s.")
+        % {"person": evaluation.person.full_name, "period": evaluation.period},
+        url=f"/evaluations/{evaluation.pk}/",
+    )
     return complaint
 
 
@@ -990,6 +986,13 @@ def _content_matches(upload, content_type: str) -> bool:
 
 
 # --- Notifications and reminders -------------------------------------------------------------------
+
+
+def notify_person(person, *, key: str, message: str, url: str = "") -> Notification | None:
+    """`notify` the account of `person`, when there is a person and they have an account."""
+    if person is None or not person.user_id:
+        return None
+    return notify(user=person.user, key=key, message=message, url=url)
 
 
 def notify(*, user, key: str, message: str, url: str = "", email: bool = True) -> Notification | None:

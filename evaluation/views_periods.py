@@ -60,39 +60,44 @@ def period_open(request):
     return redirect("evaluation:periods")
 
 
-@login_required
-@require_POST
-def period_deadlines(request, pk: int):
+def _period_change(request, pk: int, form_class, change, done):
+    """One HR action on a month: the form, the service, a message, back to the list."""
     _require(request.user)
     period = get_object_or_404(Period, pk=pk)
-    form = DeadlinesForm(request.POST)
+    form = form_class(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Nothing was saved: enter the dates as dd/mm/yyyy."))
+        messages.error(request, _("Nothing was saved: enter the dates as dd/mm/yyyy and a reason."))
         return redirect("evaluation:periods")
     try:
-        services.period_set_deadlines(period=period, **form.cleaned_data, actor=request.user)
+        period = change(period=period, **form.cleaned_data, actor=request.user)
     except services.WorkflowError as exc:
         messages.error(request, exc.message)
         return redirect("evaluation:periods")
-    messages.success(request, _("The deadlines of %(period)s were saved.") % {"period": period})
+    messages.success(request, done(period))
     return redirect("evaluation:periods")
+
+
+@login_required
+@require_POST
+def period_deadlines(request, pk: int):
+    return _period_change(
+        request,
+        pk,
+        DeadlinesForm,
+        services.period_set_deadlines,
+        lambda period: _("The deadlines of %(period)s were saved.") % {"period": period},
+    )
 
 
 @login_required
 @require_POST
 def period_state(request, pk: int):
-    _require(request.user)
-    period = get_object_or_404(Period, pk=pk)
-    form = StateForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Unknown state."))
-        return redirect("evaluation:periods")
-    try:
-        services.period_set_state(period=period, **form.cleaned_data, actor=request.user)
-    except services.WorkflowError as exc:
-        messages.error(request, exc.message)
-        return redirect("evaluation:periods")
-    messages.success(
-        request, _("Month %(period)s is now %(state)s.") % {"period": period, "state": period.get_state_display()}
+    return _period_change(
+        request,
+        pk,
+        StateForm,
+        services.period_set_state,
+        lambda period: (
+            _("Month %(period)s is now %(state)s.") % {"period": period, "state": period.get_state_display()}
+        ),
     )
-    return redirect("evaluation:periods")
