@@ -210,6 +210,8 @@ def _fill_month(year: int, month: int, *, today: date, now: datetime, people: _P
         period, _created = services.period_open(year=year, month=month)
         report.phases["period_open"] = clock.perf_counter() - started
         opened_at = _aware(period.opens_on, time(0, 5))
+        # A past month of the demo is over: closed for entries (publication and complaints go on).
+        Period.objects.filter(pk=period.pk).update(state=Period.State.CLOSED)
         if existing is None:
             Period.objects.filter(pk=period.pk).update(opened_at=opened_at)
         rows = (

@@ -12,6 +12,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from evaluation import services
 from evaluation.models import Complaint, Evaluation
 from kpi import scoring
 
@@ -21,12 +22,7 @@ SHARE = "share-"
 FLAG = "flag-"
 FLAGS_SHOWN = "flags-shown"  # the page showed the override inputs (an unticked box then means False)
 SUBORDINATE_KHT = "any_subordinate_unit_KHT"
-SHARE_LABELS = {
-    "quantity": _("Quantity"),
-    "quality": _("Quality"),
-    "timeliness": _("Timeliness"),
-    "organising": _("Leading, directing and organising the unit's work"),
-}
+SHARE_LABELS = services.SHARE_LABELS
 MAX_TASKS = 100
 
 

@@ -18,6 +18,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from evaluation import selectors
 from evaluation.models import Attachment, Complaint, Evaluation, EvaluationHistory, Notification, Period
@@ -470,5 +471,27 @@ def periods_with_history(limit: int = 24) -> list[dict]:
     for event in AuditEvent.objects.filter(
         object_type="Period", object_id__in=[str(p.pk) for p in periods]
     ).select_related("actor"):
+        event.display_changes = [
+            (PERIOD_FIELD_LABELS.get(name, name), _period_value(old), _period_value(new))
+            for name, (old, new) in (event.changes or {}).items()
+        ]
         events.setdefault(event.object_id, []).append(event)
     return [{"period": p, "events": events.get(str(p.pk), [])} for p in periods]
+
+
+PERIOD_FIELD_LABELS = {
+    "self_due": _lazy("Self-assessment due"),
+    "review_due": _lazy("Review due"),
+    "decide_due": _lazy("Decision due"),
+    "state": _lazy("state"),
+}
+
+
+def _period_value(value) -> str:
+    """An audited value of a period as people read it: 03/12/2025, "Đang mở"."""
+    if value in Period.State.values:
+        return str(Period.State(value).label)
+    try:
+        return date.fromisoformat(str(value)).strftime("%d/%m/%Y")
+    except ValueError:
+        return str(value)

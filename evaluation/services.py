@@ -19,6 +19,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from evaluation import selectors
 from evaluation.models import (
@@ -41,6 +42,14 @@ from orgchart import services as org_services
 from orgchart.models import Assignment, OrgUnit, valid_on_q
 
 UPHOLD = "uphold"  # history action of a complaint outcome that keeps the result (no status change)
+# What people read for the inputs of the computed task group.
+SHARE_LABELS = {
+    "quantity": gettext_lazy("Quantity"),
+    "quality": gettext_lazy("Quality"),
+    "timeliness": gettext_lazy("Timeliness"),
+    "organising": gettext_lazy("Leading, directing and organising the unit's work"),
+    "any_subordinate_unit_KHT": gettext_lazy("A subordinate unit was rated “Not completed”"),
+}
 
 # --- Errors (the API maps them to 400 / 403 / 409) -------------------------------------------
 
@@ -365,6 +374,7 @@ def _merged_flags(evaluation: Evaluation, flags: dict | None) -> dict | None:
     merged = dict(evaluation.flags or {})
     for key, value in flags.items():
         rule = rules.get(key)
+        label = (rule.label_vi or key) if rule is not None else key
         if rule is None:
             raise InvalidInput(
                 _("%(flag)s is not an input of framework %(framework)s.")
@@ -375,7 +385,7 @@ def _merged_flags(evaluation: Evaluation, flags: dict | None) -> dict | None:
             merged.pop(key, None)
         elif rule.operator == "is_true":
             if not isinstance(value, bool):
-                raise InvalidInput(_("%(flag)s must be true or false.") % {"flag": key}, field=key)
+                raise InvalidInput(_("%(flag)s must be true or false.") % {"flag": label}, field=key)
             if value:
                 merged[key] = True
             else:
@@ -383,7 +393,7 @@ def _merged_flags(evaluation: Evaluation, flags: dict | None) -> dict | None:
         else:
             number = scoring.to_decimal(value)
             if number is None or not 0 <= number <= 1:
-                raise InvalidInput(_("%(flag)s must be a share from 0 to 1, e.g. 0,4.") % {"flag": key}, field=key)
+                raise InvalidInput(_("%(flag)s must be a share from 0 to 1, e.g. 0,4.") % {"flag": label}, field=key)
             merged[key] = str(number)
     return merged
 
@@ -483,13 +493,14 @@ def evaluation_review(
     changed = sorted(code for code, (old, _new) in changes.items() if old is not None)
     if changed and not (comment.strip() or all(comments.get(c, "").strip() for c in changed)):
         raise InvalidInput(
-            _("Explain each change of points (%(codes)s) in a comment.") % {"codes": ", ".join(changed)},
+            _("Explain each change of points (%(codes)s) in a comment.")
+            % {"codes": ", ".join(str(SHARE_LABELS.get(c, c)) for c in changed)},
             field="comment",
         )
     for code, (old, new) in changes.items():
         changes[code] = {"old": old, "new": new, "comment": comments.get(code, "") or comment}
     no_self = evaluation.status in (Status.DRAFT, Status.RETURNED)
-    return _apply(
+    evaluation = _apply(
         evaluation,
         action=Action.REVIEW,
         expected_version=expected_version,
@@ -508,6 +519,15 @@ def evaluation_review(
         comment=comment,
         changes={**changes, **_flag_changes(evaluation, new_flags)},
     )
+    chain = access.evaluation_chain(evaluation.person, selectors.reference_date(evaluation.period))
+    notify_person(
+        chain.decider if chain else None,
+        key=f"reviewed-{evaluation.pk}-{evaluation.version}",
+        message=_("%(person)s's form for %(period)s was reviewed and proposed for your decision.")
+        % {"person": evaluation.person.full_name, "period": evaluation.period},
+        url=f"/evaluations/{evaluation.pk}/",
+    )
+    return evaluation
 
 
 @transaction.atomic

@@ -155,7 +155,9 @@ def _stage_values(evaluation: Evaluation, stage: str | None) -> tuple[dict, dict
 def shown(value):
     """A stored number ("8.5", 0.9) as a Decimal, so the page prints it the Vietnamese way (8,5);
     anything else (typed text, True/False, a mapping) as it is."""
-    if isinstance(value, bool | dict | list) or value in (None, ""):
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, dict | list) or value in (None, ""):
         return value
     number = scoring.to_decimal(value)
     return value if number is None or isinstance(value, str) and "," in value else number
@@ -272,10 +274,11 @@ def _history_rows(history, flag_labels: dict[str, str] | None = None) -> list[di
                         label = flag_labels.get(flag, flag)
                         changes.append((label, shown(old.get(flag)), shown(new.get(flag)), ""))
                 continue
+            name = str(SHARE_LABELS.get(code, code))  # a share by its label, a criterion by its code
             if isinstance(change, dict):
-                changes.append((code, shown(change.get("old")), shown(change.get("new")), change.get("comment", "")))
+                changes.append((name, shown(change.get("old")), shown(change.get("new")), change.get("comment", "")))
             elif isinstance(change, list | tuple) and len(change) == 2:
-                changes.append((code, shown(change[0]), shown(change[1]), ""))
+                changes.append((name, shown(change[0]), shown(change[1]), ""))
         person = getattr(h.actor, "person", None) if h.actor_id else None
         rows.append(
             {

@@ -12,6 +12,7 @@ row whose classification unit lies under the unit (HR's list of a whole subtree)
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -192,8 +193,16 @@ def totals_chart(totals: list[LevelTotal], *, title: str) -> str:
     from evaluation import charts
 
     shown = [t for t in totals if t.code or t.count]
+    top = max([t.count for t in shown] + [0])
+    y_max = max(2, 2 * math.ceil(top / 2))  # ticks at 0, half and the top: whole people
     return charts.bar_chart(
-        [t.label for t in shown], [t.count for t in shown], title=title, width=640, height=190, font_family=PDF_FONT
+        [t.label for t in shown],
+        [t.count for t in shown],
+        title=title,
+        width=640,
+        height=190,
+        y_max=y_max,
+        font_family=PDF_FONT,
     )
 
 

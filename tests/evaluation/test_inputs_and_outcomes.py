@@ -370,7 +370,7 @@ def test_a_reviewer_who_changes_a_share_must_say_why_and_the_history_shows_it(or
             task_results=lower,
             actor=org.user("truongphong"),
         )
-    assert "timeliness" in caught.value.message
+    assert "Tiến độ" in caught.value.message and "timeliness" not in caught.value.message  # named as people read it
     form = services.evaluation_review(
         evaluation=form,
         expected_version=form.version,
@@ -476,3 +476,27 @@ def test_the_history_names_the_changed_override_inputs(org, period_2025, login):
     decided = next(r for r in rows if r["entry"].action == "decide")
     label = form.framework.spec.overrides[0].label_vi
     assert any(change[0] == label and str(change[2]) == "0.4" for change in decided["changes"])
+
+
+def test_a_ticked_box_reads_yes_in_the_history_and_the_months_page_shows_what_changed(org, period_2025, login):
+    form = form_of(org, "nhanvien", period_2025)
+    services.evaluation_decide(
+        evaluation=form,
+        expected_version=form.version,
+        points=staff_points(70),
+        flags={"disciplined_in_period": True},
+        actor=org.user("giamdoc"),
+    )
+    page = login(org.user("giamdoc")).get(reverse("evaluation:form", kwargs={"pk": form.pk}))
+    decided = next(r for r in page.context["history"] if r["entry"].action == "decide")
+    assert any(str(change[2]) == "Có" for change in decided["changes"])
+    services.period_set_deadlines(
+        period=period_2025,
+        self_due=date(2025, 12, 5),
+        review_due=date(2025, 12, 8),
+        decide_due=date(2025, 12, 10),
+        reason="Nghỉ lễ",
+        actor=org.user("hr"),
+    )
+    page = login(org.user("hr")).get(reverse("evaluation:periods")).content.decode()
+    assert "03/12/2025 → 05/12/2025" in page
