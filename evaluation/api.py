@@ -167,6 +167,7 @@ class ResolveIn(Schema):
     resolution: str = ""
     points: Points | None = None
     task_results: Shares | None = None
+    flags: Flags | None = None
 
 
 class ComplaintOut(Schema):
@@ -523,6 +524,7 @@ def complaint_resolve(request, evaluation_id: int, complaint_id: int, payload: R
         resolution=payload.resolution,
         points=payload.points,
         task_results=payload.task_results,
+        flags=payload.flags,
         actor=request.user,
     )
     return {

@@ -410,8 +410,11 @@ class Preview:
     overrides: list[str] = dataclasses.field(default_factory=list)
 
 
-def score_preview(evaluation: Evaluation, *, points: dict, task_results: dict | None) -> Preview:
-    """What the points would give, with the same engine as the services (nothing is stored)."""
+def score_preview(
+    evaluation: Evaluation, *, points: dict, task_results: dict | None, flags: dict | None = None
+) -> Preview:
+    """What the points would give, with the same engine as the services (nothing is stored);
+    `flags`: the override inputs as typed (default: the form's)."""
     spec = evaluation.framework.spec
     errors = scoring.points_errors(spec, variant=evaluation.variant, points=points)
     invalid = [e for e in errors if e.field in points]
@@ -426,7 +429,7 @@ def score_preview(evaluation: Evaluation, *, points: dict, task_results: dict | 
             variant=evaluation.variant,
             points=points,
             task_results=shares,
-            flags=evaluation.flags or None,
+            flags=(evaluation.flags if flags is None else flags) or None,
             leader_inputs=leader_inputs,
         )
     except scoring.ScoringError:

@@ -346,6 +346,22 @@ def _points_changes(old: dict, new: dict) -> dict:
     return {code: [old.get(code), value] for code, value in new.items() if old.get(code) != value}
 
 
+def _refuse_before_self_deadline(evaluation: Evaluation) -> None:
+    """A form the person has not submitted is reviewed or decided without them only once their
+    self-assessment deadline has passed (DOMAIN.md section 4); until then it is theirs to fill."""
+    if evaluation.status not in (Status.DRAFT, Status.RETURNED):
+        return
+    due = evaluation.period.self_due
+    if timezone.localdate() <= due:
+        raise Conflict(
+            _(
+                "%(person)s can still self-assess until %(date)s: return to this form after that date, "
+                "or mark them not evaluated if they are absent for the month."
+            )
+            % {"person": evaluation.person.full_name, "date": due.strftime("%d/%m/%Y")},
+        )
+
+
 def _share_changes(old: dict | None, new: dict | None) -> dict:
     """Changed task shares (and leader inputs), compared as numbers: {key: [old, new]}."""
     old, new = old or {}, new or {}
@@ -396,6 +412,15 @@ def _merged_flags(evaluation: Evaluation, flags: dict | None) -> dict | None:
                 raise InvalidInput(_("%(flag)s must be a share from 0 to 1, e.g. 0,4.") % {"flag": label}, field=key)
             merged[key] = str(number)
     return merged
+
+
+def evaluation_flags_preview(*, evaluation: Evaluation, flags: dict | None) -> dict | None:
+    """The override inputs the form would have with `flags` applied, for a preview (None: the
+    form's own, also when a typed value is invalid; saving then names the problem)."""
+    try:
+        return _merged_flags(evaluation, flags)
+    except InvalidInput:
+        return None
 
 
 def _flag_changes(evaluation: Evaluation, new_flags: dict | None) -> dict:
@@ -481,6 +506,7 @@ def evaluation_review(
     """The manager's proposal; every change from the self-assessment needs a comment. `flags` sets
     the override inputs (attendance share, discipline, …) the framework reads."""
     _require(evaluation, Action.REVIEW, actor, expected_version)
+    _refuse_before_self_deadline(evaluation)
     new_flags = _merged_flags(evaluation, flags)
     result = _score(evaluation, points=points, task_results=task_results, partial=False, flags=new_flags)
     new_points = _decimal_points(points)
@@ -596,6 +622,7 @@ def evaluation_decide(
     """The final points and grade. Over the quota is refused (the justified exception is given
     at publication). `flags` sets the override inputs, as in the review."""
     _require(evaluation, Action.DECIDE, actor, expected_version)
+    _refuse_before_self_deadline(evaluation)
     decided = evaluation.status == Status.DECIDED
     if points is None:
         # Without points: the decider's own earlier decision, else the proposal, else the self-assessment.
@@ -831,9 +858,11 @@ def complaint_resolve(
     resolution: str,
     points: dict | None = None,
     task_results: dict | None = None,
+    flags: dict | None = None,
     actor,
 ) -> Complaint:
-    """Uphold the result, or revise it: a new revision (final at once); the old one stays as it was."""
+    """Uphold the result, or revise it: a new revision (final at once); the old one stays as it was.
+    A revision may also correct the override inputs (`flags`, as at a decision)."""
     person = access.person_for_user(actor)
     if complaint.handler_id is None or person is None or person.pk != complaint.handler_id:
         raise NotAllowed(_("Only the level above the decider handles this complaint."))
@@ -860,8 +889,11 @@ def complaint_resolve(
     elif outcome == Complaint.Outcome.REVISED:
         if points is None:
             raise InvalidInput(_("A revised result needs the points."), field="points")
-        result = _score(original, points=points, task_results=task_results, partial=False)
+        new_flags = _merged_flags(original, flags)
+        result = _score(original, points=points, task_results=task_results, partial=False, flags=new_flags)
         revision = _copy_revision(original)
+        if new_flags is not None:
+            revision.flags = new_flags
         revision.final_points = _decimal_points(points)
         revision.final_task_results = task_results or {}
         revision.final_total = result.total
@@ -877,7 +909,11 @@ def complaint_resolve(
             from_status=original.status,
             to_status=Status.LOCKED,
             comment=resolution.strip(),
-            changes={"supersedes": original.pk, **_points_changes(original.final_points, revision.final_points)},
+            changes={
+                "supersedes": original.pk,
+                **_points_changes(original.final_points, revision.final_points),
+                **_flag_changes(original, new_flags),
+            },
         )
         Complaint.objects.filter(pk=complaint.pk).update(
             outcome=outcome, resolution=resolution.strip(), resolved_at=now, revision=revision

@@ -333,7 +333,12 @@ def _render_form(
                 evaluation, points=dict(points), task_results=dict(shares) if has_task_shares(evaluation) else None
             )
         else:
-            preview = page_selectors.score_preview(evaluation, points=probe.points(), task_results=probe.task_results())
+            preview = page_selectors.score_preview(
+                evaluation,
+                points=probe.points(),
+                task_results=probe.task_results(),
+                flags=services.evaluation_flags_preview(evaluation=evaluation, flags=probe.flags()),
+            )
     revision_ids = [r.pk for r in revisions]
     today = timezone.localdate()
     complaint_open = bool(evaluation.complaint_deadline and today <= evaluation.complaint_deadline)
@@ -347,6 +352,7 @@ def _render_form(
     context = {
         "handling": handling,
         "resolve_groups": _criteria_groups(evaluation, "final", resolve_data, errors) if handling else [],
+        "resolve_flag_rows": _flag_rows(evaluation, "final", resolve_data, errors) if handling else [],
         "resolution": (resolve_data.get("resolution", "") if resolve_data is not None else ""),
         "evaluation": evaluation,
         "period": evaluation.period,
@@ -534,6 +540,7 @@ def complaint_resolve(request, pk: int, complaint_id: int):
             resolution=outcome_form.cleaned_data["resolution"],
             points=stage_form.points() if revised else None,
             task_results=stage_form.task_results() if revised else None,
+            flags=stage_form.flags() if revised else None,
             actor=request.user,
         )
     except services.WorkflowError as exc:
@@ -554,7 +561,10 @@ def form_preview(request, pk: int):
     form.is_valid()  # only to run the share checks; points are checked by the engine
     shares_ok = not any(name.startswith(SHARE) for name in form.errors)
     preview = page_selectors.score_preview(
-        evaluation, points=form.points(), task_results=form.task_results() if shares_ok else None
+        evaluation,
+        points=form.points(),
+        task_results=form.task_results() if shares_ok else None,
+        flags=services.evaluation_flags_preview(evaluation=evaluation, flags=form.flags()),
     )
     if _is_htmx(request):
         return render(request, "evaluation/_total.html", {"preview": preview, "evaluation": evaluation})

@@ -500,3 +500,35 @@ def test_a_ticked_box_reads_yes_in_the_history_and_the_months_page_shows_what_ch
     )
     page = login(org.user("hr")).get(reverse("evaluation:periods")).content.decode()
     assert "03/12/2025 → 05/12/2025" in page
+
+
+def test_the_running_total_follows_the_ticked_circumstances(org, period_2025, login):
+    form = form_of(org, "nhanvien", period_2025)
+    client = login(org.user("giamdoc"))
+    post = {f"points-{c}": str(v) for c, v in staff_points(70).items()}
+    url = reverse("evaluation:preview", kwargs={"pk": form.pk})
+    plain = client.post(url, {**post, "version": form.version}, HTTP_HX_REQUEST="true")
+    ticked = client.post(
+        url,
+        {**post, "version": form.version, "flags-shown": "1", "flag-disciplined_in_period": "1"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert plain.context["preview"].grade == "A" and ticked.context["preview"].grade == "D"
+    form.refresh_from_db()
+    assert form.flags == {}  # a preview stores nothing
+
+
+def test_a_revision_after_a_complaint_may_correct_the_circumstances(org, complained, api, login):
+    form = complained.evaluation
+    page = login(org.user("chutich")).get(reverse("evaluation:form", kwargs={"pk": form.pk})).content.decode()
+    assert 'name="flag-worked_share"' in page.split('data-testid="complaint-handling"')[1]
+    url = f"/evaluations/{form.pk}/complaints/{complained.pk}/resolve"
+    body = {
+        "outcome": "revised",
+        "resolution": "Nghỉ ốm cả tháng",
+        "points": staff_points(70),
+        "flags": {"worked_share": 0.3},
+    }
+    revision = Evaluation.objects.get(pk=api("chutich", "POST", url, body).json()["revision"])
+    assert (str(revision.final_total), revision.grade, revision.flags) == ("90.00", "C", {"worked_share": "0.3"})
+    assert revision.history.get(action="revise").changes["flags"] == [{}, {"worked_share": "0.3"}]
