@@ -532,3 +532,33 @@ def test_a_revision_after_a_complaint_may_correct_the_circumstances(org, complai
     revision = Evaluation.objects.get(pk=api("chutich", "POST", url, body).json()["revision"])
     assert (str(revision.final_total), revision.grade, revision.flags) == ("90.00", "C", {"worked_share": "0.3"})
     assert revision.history.get(action="revise").changes["flags"] == [{}, {"worked_share": "0.3"}]
+
+
+def test_a_form_not_submitted_waits_for_the_self_assessment_deadline(org, period_2025):
+    # November 2025: self-assessment due 3/12/2025.
+    draft = form_of(org, "nhanvien", period_2025)
+    with time_machine.travel(date(2025, 12, 3), tick=False):
+        for step in (
+            lambda f: services.evaluation_decide(
+                evaluation=f, expected_version=f.version, points=staff_points(60), actor=org.user("giamdoc")
+            ),
+            lambda f: services.evaluation_review(
+                evaluation=f, expected_version=f.version, points=staff_points(60), actor=org.user("truongphong")
+            ),
+        ):
+            with pytest.raises(services.Conflict) as caught:
+                step(draft)
+            assert "03/12/2025" in caught.value.message
+        # "Not evaluated" (absent the whole month) needs no wait.
+        absent = form_of(org, "nhanvien2", period_2025)
+        absent = services.evaluation_mark_not_evaluated(
+            evaluation=absent, expected_version=absent.version, reason="Nghỉ không lương", actor=org.user("giamdoc")
+        )
+        assert absent.status == Status.NOT_EVALUATED
+    draft.refresh_from_db()
+    assert draft.status == Status.DRAFT
+    with time_machine.travel(date(2025, 12, 4), tick=False):
+        decided = services.evaluation_decide(
+            evaluation=draft, expected_version=draft.version, points=staff_points(60), actor=org.user("giamdoc")
+        )
+    assert decided.status == Status.DECIDED and decided.no_self_assessment
