@@ -498,3 +498,9 @@ def _period_value(value) -> str:
         return date.fromisoformat(str(value)).strftime("%d/%m/%Y")
     except ValueError:
         return str(value)
+
+
+def review_skipped(evaluation: Evaluation) -> bool:
+    """No separate review for this form: it goes straight to the decider (DOMAIN.md section 2)."""
+    chain = access.evaluation_chain(evaluation.person, selectors.reference_date(evaluation.period))
+    return chain is not None and chain.review_skipped

@@ -517,7 +517,10 @@ def form_detail(request, pk: int):
         messages.error(request, exc.message)
         fresh = selectors.get_evaluation_or_404(request.user, pk)
         return _render_form(request, fresh, form=form, error=exc, panel=action, status=exc.status_code)
-    messages.success(request, str(DONE[action]))
+    done = DONE[action]
+    if action == Action.SUBMIT and page_selectors.review_skipped(evaluation):
+        done = _("Submitted to the head for decision.")
+    messages.success(request, str(done))
     return redirect("evaluation:form", pk=evaluation.pk)
 
 

@@ -562,3 +562,17 @@ def test_a_form_not_submitted_waits_for_the_self_assessment_deadline(org, period
             evaluation=draft, expected_version=draft.version, points=staff_points(60), actor=org.user("giamdoc")
         )
     assert decided.status == Status.DECIDED and decided.no_self_assessment
+
+
+def test_a_leader_without_a_separate_review_is_told_the_form_went_to_the_head(org, period_2025, login):
+    form = form_of(org, "truongphong", period_2025)  # a division head: decided by the director directly
+    post = {f"points-{c}": str(v) for c, v in {**staff_points(60), "LD1": 30, "LD2": 20, "LD3": 10}.items()}
+    post = {k: v for k, v in post.items() if not k.startswith("points-NV")}
+    client = login(org.user("truongphong"))
+    response = client.post(
+        reverse("evaluation:form", kwargs={"pk": form.pk}),
+        {**post, "version": form.version, "action": "submit"},
+        follow=True,
+    )
+    texts = [str(m) for m in response.context["messages"]]
+    assert texts and "quyết định" in texts[0] and "nhận xét" not in texts[0]
