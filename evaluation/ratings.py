@@ -47,7 +47,7 @@ from evaluation.services import (
     StaleForm,
     _DecisionUnits,
     add_working_days,
-    notify,
+    notify_person,
 )
 from evaluation.workflow import Status
 from kpi import quota as kpi_quota
@@ -336,14 +336,13 @@ def quarterly_rating_confirm(*, rating: QuarterlyRating, expected_version: int, 
     if not updated:
         raise StaleForm(_("Someone else changed this rating in the meantime. Reload it and try again."))
     rating.refresh_from_db()
-    if rating.person.user_id:
-        notify(
-            user=rating.person.user,
-            key=f"quarter-{rating.pk}-confirmed",
-            message=_("Your rating for quarter %(q)d/%(y)d was confirmed: %(total)s (%(grade)s).")
-            % {"q": rating.quarter, "y": rating.year, "total": rating.total, "grade": rating.grade},
-            url=f"/ratings/people/{rating.person_id}/quarters/",
-        )
+    notify_person(
+        rating.person,
+        key=f"quarter-{rating.pk}-confirmed",
+        message=_("Your rating for quarter %(q)d/%(y)d was confirmed: %(total)s (%(grade)s).")
+        % {"q": rating.quarter, "y": rating.year, "total": rating.total, "grade": rating.grade},
+        url=f"/ratings/people/{rating.person_id}/quarters/",
+    )
     return rating
 
 
@@ -878,14 +877,13 @@ def annual_complaint_file(
         handler=handler,
         old_level=classification.decided_level,
     )
-    if handler.user_id:
-        notify(
-            user=handler.user,
-            key=f"annual-complaint-{complaint.pk}",
-            message=_("%(person)s filed a complaint about their annual classification %(year)s.")
-            % {"person": classification.person.full_name, "year": classification.year},
-            url=f"/ratings/annual/{classification.year}/units/{classification.decision_unit.code}/",
-        )
+    notify_person(
+        handler,
+        key=f"annual-complaint-{complaint.pk}",
+        message=_("%(person)s filed a complaint about their annual classification %(year)s.")
+        % {"person": classification.person.full_name, "year": classification.year},
+        url=f"/ratings/annual/{classification.year}/units/{classification.decision_unit.code}/",
+    )
     classification.refresh_from_db()
     return complaint
 
@@ -950,14 +948,13 @@ def annual_complaint_resolve(
     if not handled:
         raise Conflict(_("This complaint was already handled."))
     complaint.refresh_from_db()
-    if classification.person.user_id:
-        notify(
-            user=classification.person.user,
-            key=f"annual-complaint-{complaint.pk}-resolved",
-            message=_("Your complaint about your annual classification %(year)s was handled.")
-            % {"year": classification.year},
-            url=f"/ratings/annual/{classification.year}/me/",
-        )
+    notify_person(
+        classification.person,
+        key=f"annual-complaint-{complaint.pk}-resolved",
+        message=_("Your complaint about your annual classification %(year)s was handled.")
+        % {"year": classification.year},
+        url=f"/ratings/annual/{classification.year}/me/",
+    )
     return complaint
 
 

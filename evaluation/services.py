@@ -921,14 +921,13 @@ def complaint_resolve(
     else:
         raise InvalidInput(_("Unknown outcome %(outcome)s.") % {"outcome": outcome}, field="outcome")
     complaint.refresh_from_db()
-    if original.person.user_id:
-        notify(
-            user=original.person.user,
-            key=f"complaint-{complaint.pk}-resolved",
-            message=_("Your complaint about %(period)s was handled: %(outcome)s")
-            % {"period": original.period, "outcome": complaint.get_outcome_display()},
-            url=f"/evaluations/{(complaint.revision or original).pk}/",
-        )
+    notify_person(
+        original.person,
+        key=f"complaint-{complaint.pk}-resolved",
+        message=_("Your complaint about %(period)s was handled: %(outcome)s")
+        % {"period": original.period, "outcome": complaint.get_outcome_display()},
+        url=f"/evaluations/{(complaint.revision or original).pk}/",
+    )
     return complaint
 
 
