@@ -467,8 +467,12 @@ def grant_revoke(*, grant: UnitUserObjectPermission, actor) -> None:
 
 @transaction.atomic
 def api_token_issue(*, user) -> tuple[ApiToken, str]:
-    """Create a token; the clear key is returned once and never stored."""
-    key = secrets.token_urlsafe(32)
+    """Create a token; the clear key is returned once and never stored.
+
+    Hex, not url-safe base64: a key (or its prefix) that starts with "-" would read as an option
+    to `issue_api_token --revoke`.
+    """
+    key = secrets.token_hex(32)
     token = ApiToken.objects.create(user=user, key_hash=ApiToken.hash_key(key), prefix=key[:8])
     return token, key
 

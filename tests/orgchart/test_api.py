@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
+from orgchart import services
 from orgchart.models import ApiToken
 
 
@@ -32,7 +33,7 @@ def test_anonymous_gets_401(db, client):
 def test_bearer_token_issue_use_and_revoke(org, client, capsys):
     call_command("issue_api_token", "truongphong")
     key = capsys.readouterr().out.strip()
-    assert len(key) > 30
+    assert len(key) == 64 and not key.startswith("-")
     auth = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
     assert client.get("/api/v1/me", **auth).json()["username"] == "truongphong"
     unit = client.get("/api/v1/units/STC-TH", **auth).json()
@@ -40,6 +41,13 @@ def test_bearer_token_issue_use_and_revoke(org, client, capsys):
     assert ApiToken.objects.get().last_used_at is not None
     call_command("issue_api_token", "truongphong", "--revoke", key[:8])
     assert client.get("/api/v1/me", **auth).status_code == 401
+
+
+def test_issued_keys_never_read_as_an_option(db, django_user_model):
+    user = django_user_model.objects.create_user("tokens")
+    keys = [services.api_token_issue(user=user)[1] for _ in range(200)]
+    assert all(set(key) <= set("0123456789abcdef") for key in keys)
+    assert len(set(keys)) == 200
 
 
 def test_wrong_token_is_refused(org, client):
