@@ -1,4 +1,4 @@
-"""Forms for HR: copy a version, edit its numbers and labels, preview a sample case, publish.
+"""Forms for HR: copy a version, edit it (numbers, labels, added and removed rows), preview a sample case, publish.
 
 Field checks here are about input (a number, a date); whether the framework holds together (criteria
 add up to their group, bands cover the scale, ratios in 0–1 …) is `kpi.spec.validate_spec`, run by
@@ -8,6 +8,7 @@ the services, whose Vietnamese messages the views show on the form.
 from __future__ import annotations
 
 import copy
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -17,10 +18,16 @@ from django.utils.translation import gettext_lazy as _
 from kpi.models import FrameworkVersion
 from kpi.scoring import TASK_SHARES, ScoringError
 from kpi.selectors import OPERATOR_SIGNS, VARIANT_LABELS, group_blocks
-from kpi.spec import LEADER, ROUNDINGS, FrameworkSpec
+from kpi.spec import BASE_RATED, DEFAULTS, LEADER, ROUNDINGS, SCOPE_SIMILAR_TASK_GROUP, SCOPE_UNIT, FrameworkSpec
 from orgchart.models import SubjectGroup
 
 ALL_VARIANTS = "ALL"
+COUNT_OF_GRADE = "count_of_grade:"
+CODE_RE = re.compile(r"^[A-Z][A-Z0-9_.-]{0,19}$")
+SCOPE_LABELS = {
+    SCOPE_UNIT: _("Each unit"),
+    SCOPE_SIMILAR_TASK_GROUP: _("Each group of similar tasks within a unit"),
+}
 
 
 def plain(value: Any) -> Decimal:
@@ -111,6 +118,7 @@ class DefinitionForm(forms.Form):
             "scale_max": plain(spec.scale_max),
         }
         super().__init__(*args, initial=initial, **kwargs)
+        self._new_prefixes: list[str] = []
         self.general_fields = [self[name] for name in ("name_vi", "legal_ref", "applies_to", "period", "scale_max")]
         self.group_rows: list[dict[str, Any]] = []
         for i, group in enumerate(spec.groups):
@@ -123,17 +131,41 @@ class DefinitionForm(forms.Form):
                 for j, criterion in enumerate(block.criteria):
                     prefix = f"c{i}_{key}_{j}"
                     rows.append(self._criterion_fields(prefix, criterion))
-                blocks.append({"variant": block.variant, "label": VARIANT_LABELS.get(block.variant, ""), "rows": rows})
+                blocks.append(
+                    {
+                        "variant": block.variant,
+                        "label": VARIANT_LABELS.get(block.variant, ""),
+                        "rows": rows,
+                        "new": self._new_criterion_fields(f"n{i}_{key}"),
+                    }
+                )
             self.group_rows.append(
                 {"group": group, "name": self[f"g{i}_name"], "max": self[f"g{i}_max"], "blocks": blocks}
             )
         self.deduction_rows = [self._criterion_fields(f"d{j}", d) for j, d in enumerate(spec.deductions)]
+        self.deduction_new = self._new_criterion_fields("nd")
+        levels = [(level, level) for level in spec.annual.levels]
         self.band_rows = []
         for k, band in enumerate(spec.grades):
             self._add(f"b{k}_code", forms.CharField(label=_("Code"), max_length=20), band.code)
             self._add(f"b{k}_min", NumberField(label=_("From (points)")), plain(band.min))
             self._add(f"b{k}_label", forms.CharField(label=_("Label"), max_length=200), band.label_vi)
-            self.band_rows.append({"code": self[f"b{k}_code"], "min": self[f"b{k}_min"], "label": self[f"b{k}_label"]})
+            self._add(
+                f"b{k}_annual",
+                forms.ChoiceField(label=_("Counts in the year as"), choices=levels),
+                spec.annual.level_map.get(band.code),
+            )
+            self._add(f"b{k}_remove", forms.BooleanField(label=_("Remove"), required=False), False)
+            self.band_rows.append({name: self[f"b{k}_{name}"] for name in ("code", "min", "label", "annual", "remove")})
+        self._add("nb_code", forms.CharField(label=_("Code"), max_length=20, required=False), "")
+        self._add("nb_min", NumberField(label=_("From (points)"), required=False), None)
+        self._add("nb_label", forms.CharField(label=_("Label"), max_length=200, required=False), "")
+        self._add(
+            "nb_annual",
+            forms.ChoiceField(label=_("Counts in the year as"), choices=[("", "—"), *levels], required=False),
+            "",
+        )
+        self.band_new = {name: self[f"nb_{name}"] for name in ("code", "min", "label", "annual")}
         self.override_rows = []
         for k, rule in enumerate(spec.overrides):
             row: dict[str, Any] = {"rule": rule, "threshold": None, "sign": OPERATOR_SIGNS.get(rule.operator, "")}
@@ -146,6 +178,21 @@ class DefinitionForm(forms.Form):
         self.quota_fields = []
         if spec.quota is not None:
             quota = spec.quota
+            grades = [(band.code, f"{band.code} · {band.label_vi}") for band in spec.grades]
+            self._add("q_grade", forms.ChoiceField(label=_("Grade with a quota"), choices=grades), quota.grade)
+            bases = [(BASE_RATED, _("the people rated"))]
+            bases += [
+                (COUNT_OF_GRADE + band.code, _("the people rated %(code)s") % {"code": band.code})
+                for band in spec.grades
+            ]
+            self._add("q_base", forms.ChoiceField(label=_("Share of"), choices=bases), quota.base)
+            self._add(
+                "q_scope",
+                forms.MultipleChoiceField(
+                    label=_("Counted in"), choices=list(SCOPE_LABELS.items()), widget=forms.CheckboxSelectMultiple
+                ),
+                list(quota.scope),
+            )
             self._add("q_ratio", PercentField(label=_("Share allowed (%)")), percent_initial(quota.ratio))
             self._add(
                 "q_exception",
@@ -168,8 +215,33 @@ class DefinitionForm(forms.Form):
                 quota.small_group_allowed,
             )
             self.quota_fields = [
-                self[n] for n in ("q_ratio", "q_exception", "q_rounding", "q_small_below", "q_small_allowed")
+                self[n]
+                for n in (
+                    "q_grade",
+                    "q_base",
+                    "q_scope",
+                    "q_ratio",
+                    "q_exception",
+                    "q_rounding",
+                    "q_small_below",
+                    "q_small_allowed",
+                )
             ]
+        annual = spec.annual
+        self._add(
+            "a_min_months",
+            NumberField(label=_("Months evaluated needed to be classified")),
+            plain(annual.min_months_for_classification),
+        )
+        self._add(
+            "a_quota_ratio",
+            PercentField(
+                label=_("Share of %(grade)s allowed, of the people at %(base)s (%%)")
+                % {"grade": annual.quota.grade, "base": annual.quota.base_grade or _("any level")}
+            ),
+            percent_initial(annual.quota.ratio),
+        )
+        self.annual_fields = [self["a_min_months"], self["a_quota_ratio"]]
         weights = spec.quarterly
         labels = {
             "monthly_average": _("Average of the monthly scores (%)"),
@@ -210,12 +282,70 @@ class DefinitionForm(forms.Form):
         self._add(f"{prefix}_name", forms.CharField(label=_("Criterion"), max_length=500), criterion.name_vi)
         self._add(f"{prefix}_max", NumberField(label=_("Maximum points")), plain(criterion.max_points))
         self._add(f"{prefix}_step", NumberField(label=_("Step")), plain(criterion.step))
+        self._add(f"{prefix}_remove", forms.BooleanField(label=_("Remove"), required=False), False)
         return {
             "code": criterion.code,
             "name": self[f"{prefix}_name"],
             "max": self[f"{prefix}_max"],
             "step": self[f"{prefix}_step"],
+            "remove": self[f"{prefix}_remove"],
         }
+
+    def _new_criterion_fields(self, prefix: str) -> dict[str, Any]:
+        """An empty row to add a criterion (or a deduction); left blank, it adds nothing."""
+        self._add(f"{prefix}_code", forms.CharField(label=_("New code"), max_length=20, required=False), "")
+        self._add(f"{prefix}_name", forms.CharField(label=_("Criterion"), max_length=500, required=False), "")
+        self._add(f"{prefix}_max", NumberField(label=_("Maximum points"), required=False), None)
+        self._add(
+            f"{prefix}_step",
+            NumberField(label=_("Step"), required=False),
+            plain(DEFAULTS["step"]),
+        )
+        self._new_prefixes.append(prefix)
+        return {name: self[f"{prefix}_{name}"] for name in ("code", "name", "max", "step")}
+
+    def clean(self):
+        """A new row is all or nothing: a code, a name and the maximum points (bands: code, points, label, level)."""
+        data = super().clean()
+        required = _("Fill this in to add the row, or leave the whole row blank.")
+        for prefix in self._new_prefixes:
+            names = [f"{prefix}_code", f"{prefix}_name", f"{prefix}_max"]
+            if any(data.get(name) not in (None, "") for name in names):
+                for name in names:
+                    if data.get(name) in (None, "") and name not in self.errors:
+                        self.add_error(name, required)
+                self._check_code(f"{prefix}_code")
+        names = ["nb_code", "nb_min", "nb_label", "nb_annual"]
+        if any(data.get(name) not in (None, "") for name in names):
+            for name in names:
+                if data.get(name) in (None, "") and name not in self.errors:
+                    self.add_error(name, required)
+            self._check_code("nb_code")
+        return data
+
+    def _check_code(self, name: str) -> None:
+        code = (self.cleaned_data.get(name) or "").strip()
+        if code and not CODE_RE.match(code):
+            self.add_error(
+                name,
+                _("A code is a capital letter followed by capital letters, digits, “_”, “.” or “-” (at most 20)."),
+            )
+
+    def _new_criterion(self, prefix: str) -> dict[str, Any] | None:
+        data = self.cleaned_data
+        code = (data.get(f"{prefix}_code") or "").strip()
+        if not code:
+            return None
+        step = data.get(f"{prefix}_step")
+        return {
+            "code": code,
+            "name_vi": data[f"{prefix}_name"].strip(),
+            "max_points": str(plain(data[f"{prefix}_max"])),
+            "step": str(plain(step if step is not None else Decimal(DEFAULTS["step"]))),
+        }
+
+    def _kept(self, items: list[dict[str, Any]], prefix: str) -> list[dict[str, Any]]:
+        return [item for j, item in enumerate(items) if not self.cleaned_data.get(f"{prefix}{j}_remove")]
 
     def _write_criterion(self, target: dict[str, Any], prefix: str) -> None:
         data = self.cleaned_data
@@ -238,23 +368,53 @@ class DefinitionForm(forms.Form):
             target["name_vi"] = data[f"g{i}_name"].strip()
             _put(target, "max_points", data[f"g{i}_max"])
             for block in group_blocks(group, spec.variants):
+                key = block.variant or ALL_VARIANTS
                 variants = [block.variant] if block.variant else list(target["variants"])
-                for j in range(len(block.criteria)):
-                    for variant in variants:
-                        self._write_criterion(
-                            target["variants"][variant][j], f"c{i}_{block.variant or ALL_VARIANTS}_{j}"
-                        )
+                new = self._new_criterion(f"n{i}_{key}")
+                for variant in variants:
+                    items = target["variants"][variant]
+                    for j in range(len(block.criteria)):
+                        self._write_criterion(items[j], f"c{i}_{key}_{j}")
+                    items[:] = self._kept(items, f"c{i}_{key}_")
+                    if new is not None:
+                        items.append(dict(new))
+        deductions = result.setdefault("deductions", [])
         for j in range(len(spec.deductions)):
-            self._write_criterion(result["deductions"][j], f"d{j}")
+            self._write_criterion(deductions[j], f"d{j}")
+        deductions[:] = self._kept(deductions, "d")
+        new = self._new_criterion("nd")
+        if new is not None:
+            deductions.append(new)
         old_codes = [band.code for band in spec.grades]
         renamed: dict[str, str] = {}
+        level_map: dict[str, str] = {}
         for k, target in enumerate(result["grades"]):
             code = data[f"b{k}_code"].strip()
             renamed[old_codes[k]] = code
             target["code"] = code
             _put(target, "min", data[f"b{k}_min"])
             target["label_vi"] = data[f"b{k}_label"].strip()
+            if not data.get(f"b{k}_remove"):
+                level_map[code] = data[f"b{k}_annual"]
+        if spec.quota is not None:
+            result["quota"]["grade"] = data["q_grade"]
+            result["quota"]["base"] = data["q_base"]
+            result["quota"]["scope"] = [scope for scope in SCOPE_LABELS if scope in data["q_scope"]]
         self._rename_grades(result, renamed)
+        result["grades"] = self._kept(result["grades"], "b")
+        if data.get("nb_code"):
+            code = data["nb_code"].strip()
+            result["grades"].append(
+                {"code": code, "min": str(plain(data["nb_min"])), "label_vi": data["nb_label"].strip()}
+            )
+            level_map[code] = data["nb_annual"]
+        # Highest first, as the engine reads them; a new band may be typed in any row.
+        result["grades"].sort(key=lambda band: Decimal(str(band["min"])), reverse=True)
+        annual = result["annual"]
+        if level_map != annual.get("level_map"):
+            annual["level_map"] = level_map
+        _put(annual, "min_months_for_classification", data["a_min_months"])
+        _put(annual["quota"], "ratio", data["a_quota_ratio"])
         for k, target in enumerate(result["overrides"]):
             if f"o{k}_threshold" in data:
                 _put(target, "threshold", data[f"o{k}_threshold"])
@@ -283,20 +443,16 @@ class DefinitionForm(forms.Form):
 
     @staticmethod
     def _rename_grades(result: dict[str, Any], renamed: dict[str, str]) -> None:
-        """A renamed band keeps its place in the quota and the annual mapping."""
+        """A renamed band keeps its place in the quota (the annual mapping is rebuilt from the form)."""
         renamed = {old: new for old, new in renamed.items() if old != new}
         if not renamed:
             return
         quota = result.get("quota")
         if quota:
             quota["grade"] = renamed.get(quota["grade"], quota["grade"])
-            prefix = "count_of_grade:"
-            if quota["base"].startswith(prefix):
-                base = quota["base"].removeprefix(prefix)
-                quota["base"] = prefix + renamed.get(base, base)
-        annual = result.get("annual") or {}
-        if "level_map" in annual:
-            annual["level_map"] = {renamed.get(k, k): v for k, v in annual["level_map"].items()}
+            if quota["base"].startswith(COUNT_OF_GRADE):
+                base = quota["base"].removeprefix(COUNT_OF_GRADE)
+                quota["base"] = COUNT_OF_GRADE + renamed.get(base, base)
 
 
 class PreviewForm(forms.Form):

@@ -266,3 +266,122 @@ def test_a_stale_page_is_refused(org, client, draft):
     page = body(client.post(f"/frameworks/{draft.code}/edit/", stale))
     assert "Người khác vừa sửa phiên bản" in page
     assert FrameworkVersion.objects.get(pk=draft.pk).name_vi == "Bản của người thứ nhất"
+
+
+# --- Adding and removing rows ----------------------------------------------------------------------------
+
+
+FULL = {
+    "p_KL1": "5",
+    "p_KL2": "5",
+    "p_KL3": "5",
+    "p_KL4": "5",
+    "p_NV2": "25",
+    "p_NV3": "15",
+    "p_TH1": "5",
+    "p_TH2": "5",
+}
+
+
+def test_hr_replaces_a_staff_criterion_and_adds_one_for_everyone(org, client, draft):
+    client.force_login(org.user("hr"))
+    data = form_data(
+        draft,
+        **{
+            "c1_STAFF_2_remove": "on",
+            "n1_STAFF_code": "NV4",
+            "n1_STAFF_name": "Tiến độ và sáng tạo",
+            "n1_STAFF_max": "15",
+            "c0_ALL_0_max": "4",
+            "n0_ALL_code": "KL5",
+            "n0_ALL_name": "Tham gia sinh hoạt đoàn thể",
+            "n0_ALL_max": "1",
+            "n0_ALL_step": "0,5",
+        },
+    )
+    assert client.post(f"/frameworks/{draft.code}/edit/", data).status_code == 302
+    draft.refresh_from_db()
+    spec = draft.spec
+    assert [c.code for c in spec.groups[1].criteria_for("STAFF")] == ["NV1", "NV2", "NV4"]
+    assert [c.code for c in spec.groups[1].criteria_for("LEADER")] == ["LD1", "LD2", "LD3"]
+    for variant in ("STAFF", "LEADER"):
+        kl = spec.groups[0].criteria_for(variant)
+        assert [(c.code, c.max_points, c.step) for c in kl][-1] == ("KL5", 1, Decimal("0.5"))
+        assert kl[0].max_points == 4
+    changes = AuditEvent.objects.get(action="framework.update", object_id=str(draft.pk)).changes
+    assert changes["groups[NV].variants.STAFF[NV4].max_points"] == [None, "15"]
+    assert changes["groups[NV].variants.STAFF[NV3].max_points"] == ["15", None]
+    # The new criterion is scored by the same engine.
+    page = body(
+        client.post(
+            f"/frameworks/{draft.code}/preview/",
+            {"variant": "STAFF", "p_NV1": "30", **FULL, "p_KL1": "4", "p_KL5": "1", "p_NV4": "16"},
+        )
+    )
+    assert "NV4 (16) vượt quá điểm tối đa 15" in page
+
+
+def test_a_half_filled_new_row_or_a_bad_code_is_refused_and_nothing_saved(org, client, draft):
+    client.force_login(org.user("hr"))
+    page = body(client.post(f"/frameworks/{draft.code}/edit/", form_data(draft, n1_STAFF_name="Chưa có mã")))
+    assert "Điền vào đây để thêm dòng" in page
+    page = body(
+        client.post(
+            f"/frameworks/{draft.code}/edit/",
+            form_data(draft, n1_STAFF_code="nv 4", n1_STAFF_name="Tên", n1_STAFF_max="1"),
+        )
+    )
+    assert "Mã bắt đầu bằng một chữ in hoa" in page
+    # Adding a criterion without making room for it breaks the group's sum: the validator says so.
+    page = body(
+        client.post(
+            f"/frameworks/{draft.code}/edit/",
+            form_data(draft, n1_STAFF_code="NV4", n1_STAFF_name="Thêm", n1_STAFF_max="5"),
+        )
+    )
+    assert "Nhóm NV (biến thể STAFF): tổng điểm tối đa các tiêu chí là 75" in page
+    draft.refresh_from_db()
+    assert draft.revision == 0 and len(draft.spec.groups[1].criteria_for("STAFF")) == 3
+
+
+def test_hr_adds_a_grade_band_that_counts_in_the_year_and_removes_it_again(org, client, draft):
+    client.force_login(org.user("hr"))
+    data = form_data(draft, nb_code="AA", nb_min="95", nb_label="Xuất sắc tiêu biểu", nb_annual="HTXS", b3_annual="HT")
+    assert client.post(f"/frameworks/{draft.code}/edit/", data).status_code == 302
+    draft.refresh_from_db()
+    assert [band.code for band in draft.spec.grades] == ["AA", "A", "B", "C", "D"]
+    assert dict(draft.spec.annual.level_map) == {"AA": "HTXS", "A": "HTXS", "B": "HTT", "C": "HT", "D": "HT"}
+    page = body(client.post(f"/frameworks/{draft.code}/preview/", {"variant": "STAFF", "p_NV1": "30", **FULL}))
+    assert "AA" in page
+    assert client.post(f"/frameworks/{draft.code}/edit/", form_data(draft, b0_remove="on")).status_code == 302
+    draft.refresh_from_db()
+    assert [band.code for band in draft.spec.grades] == ["A", "B", "C", "D"] and "AA" not in draft.spec.annual.level_map
+
+
+def test_removing_a_band_an_override_needs_is_refused(org, client, draft):
+    client.force_login(org.user("hr"))
+    page = body(client.post(f"/frameworks/{draft.code}/edit/", form_data(draft, b3_remove="on")))
+    assert "mức xếp loại đích D không có trong khung" in page
+    assert FrameworkVersion.objects.get(pk=draft.pk).revision == 0
+
+
+def test_hr_adds_a_deduction_and_sets_the_quota_base_and_scope(org, client, draft):
+    client.force_login(org.user("hr"))
+    data = form_data(
+        draft,
+        nd_code="TRU1",
+        nd_name="Vi phạm thời giờ làm việc",
+        nd_max="5",
+        q_scope=["unit", "similar_task_group"],
+        q_base="count_of_grade:B",
+        a_quota_ratio="25",
+    )
+    assert client.post(f"/frameworks/{draft.code}/edit/", data).status_code == 302
+    draft.refresh_from_db()
+    spec = draft.spec
+    assert [(d.code, d.max_points) for d in spec.deductions] == [("TRU1", 5)]
+    assert spec.quota.scope == ("unit", "similar_task_group") and spec.quota.base == "count_of_grade:B"
+    assert spec.annual.quota.ratio == Decimal("0.25")
+    assert client.post(f"/frameworks/{draft.code}/edit/", form_data(draft, d0_remove="on")).status_code == 302
+    draft.refresh_from_db()
+    assert draft.spec.deductions == ()
