@@ -143,7 +143,7 @@ def points_errors(spec: FrameworkSpec, *, variant: str, points: Mapping[str, Any
     for code, criterion in {**expected, **deductions}.items():
         if code not in points:
             if code in expected:
-                errors.append(ScoringError(code, f"Thiếu điểm tiêu chí {code}."))
+                errors.append(ScoringError(code, f"Thiếu điểm tiêu chí {code} (nhập 0 nếu không có)."))
         elif (error := _point_error(criterion, points[code])) is not None:
             errors.append(error)
     return errors

@@ -51,6 +51,7 @@ from orgchart.models import (
     SuccessionKind,
     UnitKind,
     UnitSuccession,
+    search_key,
 )
 from orgchart.services import fmt_date, nfc
 
@@ -1332,6 +1333,7 @@ def _write(plan: _Plan, actor, source: str) -> None:
             Person(
                 employee_code=v["employee_code"],
                 user_id=plan.users[v["username"]] if v["username"] else None,
+                search_name=search_key(v["full_name"]),
                 **{f: v[f] for f in PERSON_FIELDS},
             )
             for v in batch
@@ -1354,6 +1356,8 @@ def _write(plan: _Plan, actor, source: str) -> None:
     for pk, _code, changes in plan.people_changed:
         if "user" in changes:
             changes = {**changes, "user": (changes["user"][0], plan.users[changes["user"][1]])}
+        if "full_name" in changes:
+            changes = {**changes, "search_name": (None, search_key(changes["full_name"][1]))}
         changed.append((pk, changes))
     _bulk_update(Person, changed, {"user": "user_id"})
     for pk, code, changes in plan.people_changed:

@@ -8,6 +8,7 @@ form made in 2024 keeps pointing at the unit as it was.
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from datetime import date
 
 from django.conf import settings
@@ -167,9 +168,21 @@ class SubjectGroup(models.TextChoices):
     LAO_DONG_HOP_DONG = "LAO_DONG_HOP_DONG", _("Contract worker")
 
 
+def search_key(text: str) -> str:
+    """Text folded for searching as people type it: lower case, no tone marks or diacritics, đ → d.
+
+    "Đỗ Ngọc Ánh", "do ngoc anh" and "ĐỖ NGỌC ÁNH" all fold to "do ngoc anh".
+    """
+    decomposed = unicodedata.normalize("NFD", (text or "").replace("đ", "d").replace("Đ", "D"))
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(plain.lower().split())
+
+
 class Person(models.Model):
     employee_code = models.CharField(_("employee code"), max_length=40, unique=True)
     full_name = models.CharField(_("full name"), max_length=255)  # stored NFC (services normalise)
+    # `search_key(full_name)`, kept by `save()` and by the bulk importer (which bypasses it).
+    search_name = models.CharField(max_length=255, blank=True, editable=False, db_index=True)
     subject_group = models.CharField(_("subject group"), max_length=20, choices=SubjectGroup.choices)
     similar_task_group = models.CharField(_("similar-task group"), max_length=100, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
@@ -188,6 +201,13 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.employee_code})"
+
+    def save(self, *args, **kwargs):
+        self.search_name = search_key(self.full_name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "full_name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "search_name"}
+        super().save(*args, **kwargs)
 
 
 class Assignment(models.Model):

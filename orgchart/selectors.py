@@ -15,6 +15,7 @@ from orgchart.models import (
     PositionKind,
     SectorLink,
     UnitSuccession,
+    search_key,
     valid_on_q,
 )
 
@@ -89,7 +90,13 @@ def unit_grants(*, unit: OrgUnit):
 
 
 def people_search(*, user, query: str, limit: int = 50) -> QuerySet[Person]:
+    """People the user may see whose name holds every word typed (with or without tone marks, in any
+    order: "an nguyen" finds "Nguyễn Văn An"), or whose employee code is the query."""
     qs = access.people_visible_to(user)
+    query = query.strip()
     if query:
-        qs = qs.filter(Q(full_name__icontains=query) | Q(employee_code__iexact=query))
+        words = Q()
+        for word in search_key(query).split():
+            words &= Q(search_name__contains=word)
+        qs = qs.filter(words | Q(employee_code__iexact=query))
     return qs.order_by("full_name")[:limit]

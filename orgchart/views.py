@@ -99,8 +99,10 @@ def person_detail(request, pk: int):
 @login_required
 def person_search(request):
     query = request.GET.get("q", "").strip()
-    people = selectors.people_search(user=request.user, query=query)
-    return render(request, "orgchart/person_search.html", {"people": people, "query": query})
+    limit = 50
+    people = list(selectors.people_search(user=request.user, query=query, limit=limit + 1))
+    context = {"people": people[:limit], "query": query, "more": len(people) > limit, "limit": limit}
+    return render(request, "orgchart/person_search.html", context)
 
 
 @login_required

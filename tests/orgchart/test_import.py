@@ -93,6 +93,7 @@ def test_good_xlsx_loads_everything(tmp_path):
     assert Person.objects.get(employee_code="HN-0002").subject_group == "CONG_CHUC"  # "công chức" accepted
 
     an = Person.objects.get(employee_code="HN-0001")
+    assert an.search_name == "nguyen van an"  # the bulk path folds the name for search too
     assert an.user.username == "an.nv" and not an.user.has_usable_password()
     assert an.user.email == "an.nv@example.vn"
     concurrent = Assignment.objects.get(person=an, unit__code="P-HK-KT")
@@ -193,6 +194,16 @@ def test_a_second_file_updates_what_changed(tmp_path):
     assert event.unit.code == "HANOI" and event.changes["name"] == ["Thành phố Hà Nội", "Thành phố Hà Nội (mới)"]
     change = AuditEvent.objects.get(action="import.assignment.update")
     assert change.person.employee_code == "HN-0001" and change.changes["valid_to"] == [None, "2024-12-31"]
+
+
+def test_a_renamed_person_is_found_by_the_new_name(tmp_path):
+    load_xlsx(tmp_path)
+    data = sheets()
+    row = next(r for r in data["people"] if r[0] == "HN-0001")
+    row[1] = "Đặng Thị Ánh"
+    report = load_xlsx(tmp_path, data)
+    assert report.updated["people"] == 1
+    assert Person.objects.get(employee_code="HN-0001").search_name == "dang thi anh"
 
 
 def test_an_absent_optional_column_leaves_fields_unchanged(tmp_path):

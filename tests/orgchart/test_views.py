@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -101,6 +103,47 @@ def test_people_search_only_finds_visible_people(org, client):
     client.force_login(org.user("truongphong"))
     body = client.get("/org/people/", {"q": "Văn"}).content.decode()
     assert "Vũ Văn Hai" in body and "Hồ Văn Ngoài" not in body
+
+
+@pytest.mark.parametrize(
+    "query", ["đỗ giám đốc", "do giam doc", "ĐỖ GIÁM", "Do Giam Doc Y Te", "y te do", "  giam   doc  y  "]
+)
+def test_people_search_ignores_tone_marks_case_and_word_order(org, client, query):
+    client.force_login(org.user("hr"))
+    body = client.get("/org/people/", {"q": query}).content.decode()
+    assert "Đỗ Giám Đốc Y Tế" in body and "Ngô Thị Nhân Sự" not in body
+
+
+def test_people_search_by_employee_code_and_after_a_rename(org, client):
+    from orgchart import services
+
+    client.force_login(org.user("hr"))
+    person = org.people["giamdoc_syt"]
+    assert "Đỗ Giám Đốc Y Tế" in client.get("/org/people/", {"q": person.employee_code}).content.decode()
+    services.person_upsert(
+        employee_code=person.employee_code, full_name="Trịnh Đức Thắng", subject_group=person.subject_group, actor=None
+    )
+    assert "Trịnh Đức Thắng" in client.get("/org/people/", {"q": "trinh duc"}).content.decode()
+    assert "Trịnh Đức Thắng" not in client.get("/org/people/", {"q": "do giam"}).content.decode()
+
+
+def test_people_search_says_when_it_shows_only_the_first_rows(org, client):
+    from tests.factories import assign, make_person
+
+    for _ in range(51):
+        assign(make_person("Nguyễn Văn Trùng"), org.stc_th)
+    client.force_login(org.user("hr"))
+    body = client.get("/org/people/", {"q": "trung"}).content.decode()
+    assert body.count("Nguyễn Văn Trùng") == 50 and 'data-testid="more"' in body
+    body = client.get("/org/people/", {"q": "giam doc y te"}).content.decode()
+    assert 'data-testid="more"' not in body
+
+
+def test_search_key_folds_vietnamese():
+    from orgchart.models import search_key
+
+    assert search_key("Đỗ Ngọc Ánh") == search_key("do ngoc anh") == search_key(" ĐỖ  NGỌC ÁNH ") == "do ngoc anh"
+    assert search_key("Nguyễn Thị Hường") == "nguyen thi huong"
 
 
 def _queries(client, url):
