@@ -3,7 +3,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
