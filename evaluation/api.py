@@ -22,7 +22,7 @@ from ninja import Field, Query, Router, Schema
 from pydantic import StrictBool, StrictFloat
 
 from evaluation import page_selectors, selectors, services, workflow
-from evaluation.models import Evaluation, Period
+from evaluation.models import Evaluation, Period, result_withheld
 from evaluation.workflow import Status
 from kpi import scoring
 from orgchart import access
@@ -66,6 +66,9 @@ class EvaluationItem(Schema):
     review_total: float | None
     final_total: float | None
     grade: str
+    result_withheld: bool = Field(
+        False, description="The caller's own decided form: the result is shown once the unit's month is published."
+    )
 
 
 class EvaluationList(Schema):
@@ -120,6 +123,9 @@ class EvaluationOut(Schema):
     review_total: float | None
     final_total: float | None
     grade: str
+    result_withheld: bool = Field(
+        False, description="The caller's own decided form: the result is shown once the unit's month is published."
+    )
     overrides: list[OverrideOut]
     no_self_assessment: bool
     not_evaluated_reason: str
@@ -278,6 +284,8 @@ def _period_from_key(key: str, *, field: str = "period") -> tuple[int, int]:
 
 def _evaluation_detail(request, evaluation: Evaluation) -> dict:
     spec = evaluation.framework.spec
+    withheld = evaluation.result_withheld_from(access.user_scope(request.user).person_id)
+    final_points = {} if withheld else evaluation.final_points
     criteria = []
     for criterion in scoring.criteria_for(spec, evaluation.variant):
         criteria.append(
@@ -287,7 +295,7 @@ def _evaluation_detail(request, evaluation: Evaluation) -> dict:
                 "max_points": float(criterion.max_points),
                 "self_points": _number(evaluation.self_points.get(criterion.code)),
                 "review_points": _number(evaluation.review_points.get(criterion.code)),
-                "final_points": _number(evaluation.final_points.get(criterion.code)),
+                "final_points": _number(final_points.get(criterion.code)),
             }
         )
     history = [
@@ -300,6 +308,7 @@ def _evaluation_detail(request, evaluation: Evaluation) -> dict:
             "comment": h.comment,
         }
         for h in evaluation.history.select_related("actor").order_by("at", "pk")
+        if not (withheld and h.to_status == Status.DECIDED)
     ]
     roles = selectors.actor_roles(user=request.user, evaluation=evaluation)
     return {
@@ -316,13 +325,14 @@ def _evaluation_detail(request, evaluation: Evaluation) -> dict:
         "task_results": {
             "self": evaluation.self_task_results or {},
             "review": evaluation.review_task_results or {},
-            "final": evaluation.final_task_results or {},
+            "final": {} if withheld else evaluation.final_task_results or {},
         },
         "self_total": _number(evaluation.self_total),
         "review_total": _number(evaluation.review_total),
-        "final_total": _number(evaluation.final_total),
-        "grade": evaluation.grade,
-        "overrides": [{"id": str(rule), "reason": str(reason)} for rule, reason in evaluation.overrides],
+        "final_total": None if withheld else _number(evaluation.final_total),
+        "grade": "" if withheld else evaluation.grade,
+        "result_withheld": withheld,
+        "overrides": [] if withheld else [{"id": str(r), "reason": str(why)} for r, why in evaluation.overrides],
         "no_self_assessment": evaluation.no_self_assessment,
         "not_evaluated_reason": evaluation.not_evaluated_reason,
         "note": evaluation.note,
@@ -385,6 +395,7 @@ def evaluation_list(request, filters: Query[ListFilters]):
         "grade",
     )
     page = rows[filters.offset : filters.offset + filters.limit]
+    me = access.user_scope(request.user).person_id
     return {
         "count": qs.count(),
         "items": [
@@ -397,8 +408,11 @@ def evaluation_list(request, filters: Query[ListFilters]):
                 "status": r["status"],
                 "self_total": _number(r["self_total"]),
                 "review_total": _number(r["review_total"]),
-                "final_total": _number(r["final_total"]),
-                "grade": r["grade"],
+                **(
+                    {"final_total": None, "grade": "", "result_withheld": True}  # until published
+                    if result_withheld(status=r["status"], subject_id=r["person_id"], viewer_id=me)
+                    else {"final_total": _number(r["final_total"]), "grade": r["grade"]}
+                ),
             }
             for r in page
         ],

@@ -48,6 +48,12 @@ class Period(models.Model):
         return f"{self.year}-{self.month:02d}"
 
 
+def result_withheld(*, status: str, subject_id: int, viewer_id: int | None) -> bool:
+    """A decision is the head's until the unit's month is published (the head may still change it):
+    the person evaluated sees that it is decided, not the points, the grade or the decision's history."""
+    return status == Status.DECIDED and viewer_id is not None and viewer_id == subject_id
+
+
 class Evaluation(models.Model):
     """One revision of one person's monthly form. The current revision has the highest number."""
 
@@ -123,6 +129,9 @@ class Evaluation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.period} r{self.revision} ({self.status})"
+
+    def result_withheld_from(self, person_id: int | None) -> bool:
+        return result_withheld(status=self.status, subject_id=self.person_id, viewer_id=person_id)
 
 
 class EvaluationHistory(models.Model):

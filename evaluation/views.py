@@ -167,11 +167,15 @@ def _same_number(a, b) -> bool:
     return scoring.to_decimal(a) == scoring.to_decimal(b) if a not in (None, "") and b not in (None, "") else a == b
 
 
-def _criteria_groups(evaluation: Evaluation, stage: str | None, data, errors: dict) -> list[dict]:
+def _criteria_groups(
+    evaluation: Evaluation, stage: str | None, data, errors: dict, *, withheld: bool = False
+) -> list[dict]:
     """The framework's groups with their criteria for the form's variant, each with the three stages'
-    points and, for the current stage, the input's value and error."""
+    points and, for the current stage, the input's value and error (no final points while withheld)."""
     spec = evaluation.framework.spec
     points, shares = _stage_values(evaluation, stage)
+    final_points = {} if withheld else evaluation.final_points
+    final_shares = {} if withheld else evaluation.final_task_results
 
     def value(name, stored):
         if data is not None:
@@ -187,7 +191,7 @@ def _criteria_groups(evaluation: Evaluation, stage: str | None, data, errors: di
             "value": shown(current),
             "self": shown(evaluation.self_points.get(code)),
             "review": shown(evaluation.review_points.get(code)),
-            "final": shown(evaluation.final_points.get(code)),
+            "final": shown(final_points.get(code)),
             "error": errors.get(code) or errors.get(POINTS + code),
             "comment_input": COMMENT + code,
             "comment": data.get(COMMENT + code, "") if data is not None else "",
@@ -205,7 +209,7 @@ def _criteria_groups(evaluation: Evaluation, stage: str | None, data, errors: di
                     "value": shown(value(SHARE + key, shares.get(key))),
                     "self": shown(evaluation.self_task_results.get(key)),
                     "review": shown(evaluation.review_task_results.get(key)),
-                    "final": shown(evaluation.final_task_results.get(key)),
+                    "final": shown(final_shares.get(key)),
                     "error": errors.get(key) or errors.get(SHARE + key),
                 }
                 for key in share_keys(evaluation)
@@ -215,7 +219,7 @@ def _criteria_groups(evaluation: Evaluation, stage: str | None, data, errors: di
                 stored = {
                     "self": evaluation.self_task_results.get(SUBORDINATE_KHT),
                     "review": evaluation.review_task_results.get(SUBORDINATE_KHT),
-                    "final": evaluation.final_task_results.get(SUBORDINATE_KHT),
+                    "final": final_shares.get(SUBORDINATE_KHT),
                 }
                 source = data if data is not None else shares
                 checked = bool(source.get(SHARE + SUBORDINATE_KHT if data is not None else SUBORDINATE_KHT))
@@ -312,6 +316,7 @@ def _render_form(
     if Action.DECIDE in actions and Action.REVIEW in actions:
         actions.remove(Action.REVIEW)  # the manager is also the decider: no separate review step
     full = page_selectors.sees_everything(user=user, evaluation=evaluation, roles=roles)
+    withheld = evaluation.result_withheld_from(access.user_scope(user).person_id)
     stage = _stage(actions)
     data = form.data if form is not None and isinstance(form, StageForm) else None
     errors: dict[str, str] = {}
@@ -324,7 +329,7 @@ def _render_form(
                 errors.setdefault(str(item[0]), str(item[1]))
         if error.field:
             errors.setdefault(error.field, error.message)
-    groups = _criteria_groups(evaluation, stage, data, errors)
+    groups = _criteria_groups(evaluation, stage, data, errors, withheld=withheld)
     if preview is None and stage is not None:
         probe = form if isinstance(form, StageForm) else None
         if probe is None:
@@ -376,8 +381,9 @@ def _render_form(
         "grades": _grade_labels(evaluation),
         "revisions": revisions,
         "superseded": superseded,
+        "withheld": withheld,
         "history": _history_rows(
-            page_selectors.form_history(revision_ids),
+            [h for h in page_selectors.form_history(revision_ids) if not (withheld and h.to_status == Status.DECIDED)],
             {rule.flag: rule.label_vi or rule.flag for rule in evaluation.framework.spec.overrides}
             | {"maternity": _("Maternity leave")},
         )

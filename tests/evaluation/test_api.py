@@ -147,6 +147,37 @@ def test_the_month_end_to_end(org, period_2025, client, mode):
     assert (body["grade"], body["actions"]) == ("B", [])
 
 
+def test_a_decided_result_is_withheld_from_the_person_until_published(org, period_2025, api, client):
+    form = form_of(org, "nhanvien", period_2025)
+    url = f"/evaluations/{form.pk}"
+    api("nhanvien", "PUT", f"{url}/self-assessment", {"points": staff_points(60)})
+    api("nhanvien", "POST", f"{url}/submit")
+    api("giamdoc", "POST", f"{url}/decide", {"points": staff_points(65), "comment": "Vượt kế hoạch"})
+
+    body = api("nhanvien", "GET", url).json()
+    assert (body["status"], body["final_total"], body["grade"], body["result_withheld"]) == ("decided", None, "", True)
+    assert {c["final_points"] for c in body["criteria"]} == {None} and body["task_results"]["final"] == {}
+    assert body["self_total"] == 80.0 and "decide" not in [h["action"] for h in body["history"]]
+    item = api("nhanvien", "GET", "/evaluations", period=PERIOD).json()["items"][0]
+    assert (item["final_total"], item["grade"], item["result_withheld"]) == (None, "", True)
+    decider = api("giamdoc", "GET", url).json()
+    assert (decider["final_total"], decider["grade"], decider["result_withheld"]) == (85.0, "B", False)
+
+    client.force_login(org.user("nhanvien"))
+    page = client.get(f"/evaluations/{form.pk}/").content.decode()
+    assert 'data-testid="result-withheld"' in page and 'data-testid="final-total"' not in page
+    assert "Vượt kế hoạch" not in page  # the decision's comment is in its history row, withheld too
+    assert 'data-testid="result-withheld"' in client.get("/evaluations/").content.decode()
+
+    decide_rest_of_stc(org, period_2025)
+    assert api("giamdoc", "POST", f"/units/STC/periods/{PERIOD}/publish").status_code == 200
+    body = api("nhanvien", "GET", url).json()
+    assert (body["final_total"], body["grade"], body["result_withheld"]) == (85.0, "B", False)
+    assert "decide" in [h["action"] for h in body["history"]]
+    page = client.get(f"/evaluations/{form.pk}/").content.decode()
+    assert 'data-testid="final-total"' in page and "Vượt kế hoạch" in page
+
+
 def test_return_and_not_evaluated(org, period_2025, api):
     form = form_of(org, "nhanvien", period_2025)
     api("nhanvien", "PUT", f"/evaluations/{form.pk}/self-assessment", {"points": staff_points(60)})
@@ -402,6 +433,7 @@ def test_list_items_carry_the_agreed_fields(org, period_2025, api):
                 "review_total": None,
                 "final_total": None,
                 "grade": "",
+                "result_withheld": False,
             }
         ],
     }
