@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from config.api import api
 from orgchart import views as orgchart_views
@@ -18,4 +20,6 @@ urlpatterns = [
     path("reports/", include("evaluation.urls_reports")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
+    # Browsers that ask for /favicon.ico without reading the page's <link rel="icon">.
+    path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
 ]

@@ -31,3 +31,10 @@ def test_numbers_and_dates_render_vietnamese():
 def test_time_zone_and_default_language():
     assert settings.TIME_ZONE == "Asia/Ho_Chi_Minh"
     assert settings.LANGUAGE_CODE == "vi"
+
+
+def test_the_favicon_is_served_from_our_static_files(db, client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("/img/favicon.svg")
+    page = client.get("/login/").content.decode()
+    assert 'rel="icon"' in page and "img/favicon.svg" in page
