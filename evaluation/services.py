@@ -721,7 +721,8 @@ def unit_period_publish(*, unit: OrgUnit, period: Period, exception_reason: str 
     if not forms:
         raise InvalidInput(_("There is nothing to publish for this unit and month."))
     decider = access.person_for_user(actor)
-    if any(not access.can_decide(actor, f.person, selectors.reference_date(period)) for f in forms):
+    memo = access.ChainMemo(selectors.reference_date(period))
+    if any(not access.can_decide(actor, f.person, memo.on, memo=memo) for f in forms):
         raise NotAllowed(_("Only the head who decides this unit's forms may publish them."))
     if UnitPublication.objects.filter(period=period, unit=unit).exists():
         raise Conflict(_("This unit's month is already published."))
@@ -1092,6 +1093,7 @@ def reminders_send(*, today: date | None = None) -> int:
     sent = 0
     for period in Period.objects.filter(state=Period.State.OPEN):
         on = selectors.reference_date(period)
+        memo = access.ChainMemo(on)
         for field, statuses, owner in REMINDER_STEPS:
             due = getattr(period, field)
             days_left = (due - today).days
@@ -1105,11 +1107,11 @@ def reminders_send(*, today: date | None = None) -> int:
             )
             recipients: dict[int, tuple] = {}
             for form in forms.iterator(chunk_size=1000):
-                chain = None if owner == "employee" else access.evaluation_chain(form.person, on)
+                chain = None if owner == "employee" else access.evaluation_chain(form.person, on, memo=memo)
                 person = form.person if owner == "employee" else getattr(chain, owner, None)
                 if days_left < 0:
                     # Overdue: tell the manager's manager (the owner's own decider).
-                    upper = access.evaluation_chain(person, on) if person else None
+                    upper = access.evaluation_chain(person, on, memo=memo) if person else None
                     person = upper.decider if upper else None
                 if person is not None and person.user_id:
                     recipients.setdefault(person.pk, (person, []))[1].append(form)

@@ -117,18 +117,6 @@ def _grantees(*, unit: OrgUnit, role: str, on: date):
     ).values("user")
 
 
-def _first_head_above(unit: OrgUnit, on: date, *, exclude: Person) -> tuple[OrgUnit | None, Person | None]:
-    """The nearest agency strictly above `unit` with a head other than `exclude`, and that head."""
-    chain = OrgUnit.objects.filter(path__in=ancestor_paths(unit.path)[:-1]).order_by("-depth")
-    for candidate in chain:
-        if not candidate.is_agency:
-            continue
-        heads = [h for h in heads_of(candidate, on) if h.pk != exclude.pk]
-        if heads:
-            return candidate, heads[0]
-    return None, None
-
-
 @dataclass(frozen=True)
 class EvaluationChain:
     """Who reviews and who decides a person's form for a date (DOMAIN.md section 2)."""
@@ -147,27 +135,30 @@ class EvaluationChain:
         return self.manager is None or (self.decider is not None and self.manager.pk == self.decider.pk)
 
 
-def evaluation_chain(person: Person, on: date) -> EvaluationChain | None:
+def evaluation_chain(person: Person, on: date, *, memo: ChainMemo | None = None) -> EvaluationChain | None:
+    """Who reviews and decides `person`'s form on `on`. Pass one `ChainMemo` for many people of the
+    same date: the units' agencies and heads are then read once, not once a person."""
+    memo = memo or ChainMemo(on)
     assignment = primary_assignment(person, on)
     if assignment is None:
         return None
     unit, kind = assignment.unit, assignment.position.kind
-    agency = agency_of(unit)
+    agency = memo.agency_of(unit)
     if kind == PositionKind.HEAD and unit.pk == agency.pk:
         # The head of an agency is decided by the level above.
-        decision_unit, decider = _first_head_above(agency, on, exclude=person)
+        decision_unit, decider = memo.first_head_above(agency, exclude=person)
         manager = None
     else:
-        agency_heads = [h for h in heads_of(agency, on) if h.pk != person.pk]
+        agency_heads = [h for h in memo.heads_of(agency) if h.pk != person.pk]
         if agency_heads:
             decision_unit, decider = agency, agency_heads[0]
         else:
-            decision_unit, decider = _first_head_above(agency, on, exclude=person)
+            decision_unit, decider = memo.first_head_above(agency, exclude=person)
         if kind == PositionKind.HEAD or unit.pk == agency.pk:
             # Division heads and agency deputies/staff: the head of the agency decides directly.
             manager = None if kind != PositionKind.STAFF else decider
         else:
-            division_heads = [h for h in heads_of(unit, on) if h.pk != person.pk]
+            division_heads = [h for h in memo.heads_of(unit) if h.pk != person.pk]
             manager = division_heads[0] if division_heads else decider
     return EvaluationChain(
         person=person,
@@ -178,6 +169,40 @@ def evaluation_chain(person: Person, on: date) -> EvaluationChain | None:
         decider=decider,
         decision_unit=decision_unit,
     )
+
+
+class ChainMemo:
+    """`agency_of`, `heads_of` and the agencies above a unit, remembered for one date.
+
+    For a batch (reminders, publishing a unit): the org chart must not change while it is used.
+    """
+
+    def __init__(self, on: date):
+        self.on = on
+        self._agency: dict[int, OrgUnit] = {}
+        self._heads: dict[int, list[Person]] = {}
+        self._above: dict[int, list[OrgUnit]] = {}
+
+    def agency_of(self, unit: OrgUnit) -> OrgUnit:
+        if unit.pk not in self._agency:
+            self._agency[unit.pk] = agency_of(unit)
+        return self._agency[unit.pk]
+
+    def heads_of(self, unit: OrgUnit) -> list[Person]:
+        if unit.pk not in self._heads:
+            self._heads[unit.pk] = heads_of(unit, self.on)
+        return self._heads[unit.pk]
+
+    def first_head_above(self, unit: OrgUnit, *, exclude: Person) -> tuple[OrgUnit | None, Person | None]:
+        """The nearest agency strictly above `unit` with a head other than `exclude`, and that head."""
+        if unit.pk not in self._above:
+            chain = OrgUnit.objects.filter(path__in=ancestor_paths(unit.path)[:-1]).order_by("-depth")
+            self._above[unit.pk] = [candidate for candidate in chain if candidate.is_agency]
+        for candidate in self._above[unit.pk]:
+            heads = [h for h in self.heads_of(candidate) if h.pk != exclude.pk]
+            if heads:
+                return candidate, heads[0]
+        return None, None
 
 
 # --- A user's scope -------------------------------------------------------------------------
@@ -341,13 +366,13 @@ def can_review(user, person: Person, on: date) -> bool:
     return scope.covers(chain.unit.path, scope.grant_paths(DELEGATED_REVIEWER)) and not scope.is_superuser
 
 
-def can_decide(user, person: Person, on: date) -> bool:
+def can_decide(user, person: Person, on: date, *, memo: ChainMemo | None = None) -> bool:
     """The decider of the person's form, or an acting head of the deciding agency on `on`;
     never for oneself."""
     scope = user_scope(user)
     if scope.person_id is None or scope.person_id == person.pk:
         return False
-    chain = evaluation_chain(person, on)
+    chain = evaluation_chain(person, on, memo=memo)
     if chain is None or chain.decision_unit is None:
         return False
     if chain.decider is not None and chain.decider.pk == scope.person_id:
