@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from evaluation.workflow import Status
+from orgchart.models import PositionKind
 
 
 class Period(models.Model):
@@ -129,6 +130,14 @@ class Evaluation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.period} r{self.revision} ({self.status})"
+
+    @property
+    def decided_outside_the_system(self) -> bool:
+        """The head at the top of the tree (e.g. the city chairman, evaluated by the Party committee):
+        an agency head's form is decided by the agency above, and only at the root is there none, so
+        the form's decision unit is its own unit. Such a form is not part of any unit's publication.
+        Needs `position` (select it with the form)."""
+        return self.unit_id == self.decision_unit_id and self.position.kind == PositionKind.HEAD
 
     def result_withheld_from(self, person_id: int | None) -> bool:
         return result_withheld(status=self.status, subject_id=self.person_id, viewer_id=person_id)

@@ -193,11 +193,11 @@ def unit_grid_forms(*, unit: OrgUnit, period: Period) -> list[Evaluation]:
     forms = list(
         selectors.current_forms(period=period)
         .filter(decision_unit=unit)
-        .select_related("person", "period")
+        .select_related("person", "period", "position")
         .order_by("unit_code", "person__full_name", "pk")
     )
     frameworks_by_id(forms)
-    return forms
+    return [f for f in forms if not f.decided_outside_the_system]
 
 
 def user_decides(*, user, forms: list[Evaluation], period: Period) -> bool:

@@ -740,6 +740,11 @@ def annual_quota(rows: list[AnnualClassification], *, exception: bool = False) -
 
 
 @transaction.atomic
+def _decided_in_the_system(person: Person, memo: access.ChainMemo) -> bool:
+    chain = access.evaluation_chain(person, memo.on, memo=memo)
+    return chain is not None and chain.decision_unit is not None
+
+
 def annual_publish(*, unit: OrgUnit, year: int, exception_reason: str = "", actor) -> int:
     """Publish a decision unit's year: refused while a row is undecided or the quota
     (HTXS ≤ 20% of HTT, per unit and per similar-task group) is exceeded. Starts the complaint window.
@@ -751,14 +756,18 @@ def annual_publish(*, unit: OrgUnit, year: int, exception_reason: str = "", acto
     rows = list(
         AnnualClassification.objects.filter(year=year, decision_unit=unit).select_related("person", "framework")
     )
+    memo = access.ChainMemo(annual_reference_date(year))
+    # The head at the top of the tree has nobody above them in the system: not part of the publication.
+    rows = [row for row in rows if _decided_in_the_system(row.person, memo)]
     if not rows:
         raise InvalidInput(_("There is nothing to publish for this unit and year."))
-    on = annual_reference_date(year)
-    if any(not access.can_decide(actor, row.person, on) for row in rows):
+    if any(not access.can_decide(actor, row.person, memo.on, memo=memo) for row in rows):
         raise NotAllowed(_("Only the head who decides this unit's results may publish them."))
-    if all(row.status in (RatingStatus.PUBLISHED, RatingStatus.LOCKED) for row in rows):
+    done = (RatingStatus.PUBLISHED, RatingStatus.LOCKED)
+    if all(row.status in done for row in rows):
         raise Conflict(_("This unit's year is already published."))
-    pending = [row for row in rows if row.status != RatingStatus.CONFIRMED]
+    # Rows published before stay as they are; the ones added since (people who moved in) must be decided.
+    pending = [row for row in rows if row.status != RatingStatus.CONFIRMED and row.status not in done]
     if pending:
         raise Conflict(
             _("%(n)d annual results are not decided yet: %(names)s")
@@ -831,11 +840,12 @@ def annual_lock_due(*, today: date | None = None) -> int:
 
 
 def annual_complaint_handler(classification: AnnualClassification) -> Person | None:
-    """The level above the decider (the decider's own decider, `access.evaluation_chain`)."""
+    """The level above the decider (the decider's own decider, `access.evaluation_chain`); at the top
+    of the tree, where there is none, the decider reconsiders the decision."""
     if classification.decided_by is None:
         return None
     chain = access.evaluation_chain(classification.decided_by, annual_reference_date(classification.year))
-    return chain.decider if chain else None
+    return (chain.decider if chain else None) or classification.decided_by
 
 
 @transaction.atomic
@@ -920,6 +930,8 @@ def annual_complaint_resolve(
     person = access.person_for_user(actor)
     if person is None or person.pk != complaint.handler_id:
         raise NotAllowed(_("Only the level above the decider handles this complaint."))
+    # Read again under a row lock: of two handlers' tabs resolving at once, the second sees it handled.
+    complaint = AnnualComplaint.objects.select_for_update().get(pk=complaint.pk)
     if complaint.outcome != AnnualComplaint.Outcome.OPEN:
         raise Conflict(_("This complaint was already handled."))
     if not resolution.strip():

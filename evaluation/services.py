@@ -716,12 +716,15 @@ def evaluation_mark_not_evaluated(
 def unit_period_publish(*, unit: OrgUnit, period: Period, exception_reason: str = "", actor) -> UnitPublication:
     """Publish a decision unit's month: refused while forms are pending or the quota is exceeded."""
     forms = list(
-        selectors.current_forms(period=period).filter(decision_unit=unit).select_related("framework", "person")
+        selectors.current_forms(period=period)
+        .filter(decision_unit=unit)
+        .select_related("framework", "person", "position")
     )
+    memo = access.ChainMemo(selectors.reference_date(period))
+    forms = [f for f in forms if not f.decided_outside_the_system]
     if not forms:
         raise InvalidInput(_("There is nothing to publish for this unit and month."))
     decider = access.person_for_user(actor)
-    memo = access.ChainMemo(selectors.reference_date(period))
     if any(not access.can_decide(actor, f.person, memo.on, memo=memo) for f in forms):
         raise NotAllowed(_("Only the head who decides this unit's forms may publish them."))
     if UnitPublication.objects.filter(period=period, unit=unit).exists():
@@ -813,6 +816,15 @@ def evaluation_acknowledge(*, evaluation: Evaluation, expected_version: int, act
     )
 
 
+def complaint_handler(evaluation: Evaluation):
+    """The level above the decider; at the top of the tree, where there is none, the decider
+    reconsiders the decision (as a first complaint is handled under the Law on Complaints)."""
+    if evaluation.decided_by is None:
+        return None
+    chain = access.evaluation_chain(evaluation.decided_by, selectors.reference_date(evaluation.period))
+    return (chain.decider if chain else None) or evaluation.decided_by
+
+
 @transaction.atomic
 def complaint_file(*, evaluation: Evaluation, expected_version: int, reason: str, actor) -> Complaint:
     """A complaint within the window goes to the level above the decider."""
@@ -825,11 +837,9 @@ def complaint_file(*, evaluation: Evaluation, expected_version: int, reason: str
         )
     if evaluation.complaints.filter(outcome=Complaint.Outcome.OPEN).exists():
         raise Conflict(_("A complaint about this result is already open."))
-    on = selectors.reference_date(evaluation.period)
-    handler = None
-    if evaluation.decided_by is not None:
-        chain = access.evaluation_chain(evaluation.decided_by, on)
-        handler = chain.decider if chain else None
+    handler = complaint_handler(evaluation)
+    if handler is None:
+        raise Conflict(_("Nobody can handle a complaint about this result: it has no recorded decider."))
     complaint = Complaint.objects.create(
         evaluation=evaluation, filed_by=evaluation.person, reason=reason.strip(), handler=handler
     )
@@ -867,6 +877,8 @@ def complaint_resolve(
     person = access.person_for_user(actor)
     if complaint.handler_id is None or person is None or person.pk != complaint.handler_id:
         raise NotAllowed(_("Only the level above the decider handles this complaint."))
+    # Read again under a row lock: of two handlers' tabs resolving at once, the second sees it handled.
+    complaint = Complaint.objects.select_for_update().select_related("evaluation").get(pk=complaint.pk)
     if complaint.outcome != Complaint.Outcome.OPEN:
         raise Conflict(_("This complaint was already handled."))
     if not resolution.strip():

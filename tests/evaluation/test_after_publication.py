@@ -133,3 +133,51 @@ def test_a_superseded_revision_takes_no_more_steps(org, published):
     form.refresh_from_db()
     with pytest.raises(services.Conflict):
         services.evaluation_acknowledge(evaluation=form, expected_version=form.version, actor=org.user("nhanvien"))
+
+
+def _publish_city(org, period):
+    """Decide (as the city chairman) and publish every form the city decides: the heads of departments."""
+    for form in Evaluation.objects.filter(period=period, decision_unit=org.city).exclude(person=org.people["chutich"]):
+        points = staff_points(60)
+        if form.variant == "LEADER":
+            points = {**{c: v for c, v in points.items() if not c.startswith("NV")}, "LD1": 30, "LD2": 20, "LD3": 10}
+        services.evaluation_decide(
+            evaluation=form, expected_version=form.version, points=points, actor=org.user("chutich")
+        )
+    return services.unit_period_publish(unit=org.city, period=period, actor=org.user("chutich"))
+
+
+def test_at_the_top_of_the_tree_the_decider_handles_the_complaint_and_the_form_can_lock(org, period_2025):
+    with time_machine.travel(date(2025, 12, 8), tick=False):
+        _publish_city(org, period_2025)
+    # The chairman's own form has nobody above him in the system: it is not part of the publication.
+    assert form_of(org, "chutich", period_2025).status == Status.DRAFT
+    form = form_of(org, "giamdoc", period_2025)
+    assert form.decided_by == org.people["chutich"] and form.status == Status.PUBLISHED
+    with time_machine.travel(date(2025, 12, 9), tick=False):
+        complaint = services.complaint_file(
+            evaluation=form, expected_version=form.version, reason="Xem xét lại", actor=org.user("giamdoc")
+        )
+    assert complaint.handler == org.people["chutich"]
+    services.complaint_resolve(
+        complaint=complaint, outcome="upheld", resolution="Giữ nguyên", actor=org.user("chutich")
+    )
+    services.period_lock_due(today=date(2025, 12, 16))
+    form.refresh_from_db()
+    assert form.status == Status.LOCKED
+
+
+def test_a_complaint_is_handled_once_even_from_two_tabs(org, published):
+    form = form_of(org, "nhanvien", published.period)
+    with time_machine.travel(date(2025, 12, 10), tick=False):
+        complaint = services.complaint_file(
+            evaluation=form, expected_version=form.version, reason="Kiến nghị", actor=org.user("nhanvien")
+        )
+    stale = Complaint.objects.get(pk=complaint.pk)  # the second tab loaded it while it was open
+    services.complaint_resolve(complaint=complaint, outcome="upheld", resolution="Giữ", actor=org.user("chutich"))
+    with pytest.raises(services.Conflict):
+        services.complaint_resolve(
+            complaint=stale, outcome="revised", resolution="Sửa", points=staff_points(68), actor=org.user("chutich")
+        )
+    assert Evaluation.objects.filter(period=published.period, person=org.people["nhanvien"]).count() == 1
+    assert form.history.filter(action="uphold").count() == 1

@@ -59,6 +59,44 @@ def test_the_unit_page_shows_the_publication(org, login):
     assert "15/12/2025" in body and "Lê Giám Đốc" in body and "Lý do ngoại lệ" in body and "1 / 1" in body
 
 
+def test_a_person_who_moved_in_after_publication_is_published_later(org):
+    from tests.factories import assign, make_person
+
+    _publish(org, top=("nhanvien",), reason="Lý do ngoại lệ")
+    newcomer = make_person("Lý Văn Mới", username="moi")
+    assign(newcomer, org.stc_th)
+    for month in range(1, 13):
+        services.period_open(year=2025, month=month)  # the months were open already: adds the newcomer's form
+    give_year(newcomer, [80] * 12)
+    ratings.annual_compute(year=2025)
+    late = AnnualClassification.objects.get(person=newcomer, year=2025)
+    with pytest.raises(services.Conflict) as exc:  # undecided: named, nothing published
+        ratings.annual_publish(unit=org.stc, year=2025, actor=org.user("giamdoc"))
+    assert "Lý Văn Mới" in exc.value.message and "Nguyễn Thị Nhân Viên" not in exc.value.message
+    ratings.annual_decide(
+        classification=late, level=late.computed_level, expected_version=late.version, actor=org.user("giamdoc")
+    )
+    with time_machine.travel(date(2025, 12, 9), tick=False):
+        assert ratings.annual_publish(unit=org.stc, year=2025, actor=org.user("giamdoc")) == 1
+    late.refresh_from_db()
+    assert late.status == RatingStatus.PUBLISHED and row(org, "nhanvien").status == RatingStatus.PUBLISHED
+    assert AnnualPublication.objects.get(unit=org.stc, year=2025).rows == 7
+
+
+def test_the_head_at_the_top_is_not_part_of_the_citys_annual_publication(org):
+    for key in ("chutich", "giamdoc", "giamdoc_syt"):
+        give_year(org.people[key], [80] * 12)
+    ratings.annual_compute(year=2025)
+    for key in ("giamdoc", "giamdoc_syt"):
+        c = row(org, key)
+        ratings.annual_decide(
+            classification=c, level=c.computed_level, expected_version=c.version, actor=org.user("chutich")
+        )
+    with time_machine.travel(MONDAY, tick=False):
+        assert ratings.annual_publish(unit=org.city, year=2025, actor=org.user("chutich")) == 2
+    assert row(org, "chutich").status == RatingStatus.COMPUTED
+
+
 # --- Complaints -----------------------------------------------------------------------------------
 
 
