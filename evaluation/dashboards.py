@@ -379,6 +379,7 @@ def distribution(*, user, year: int, place: Place, group: str = "", month: int |
     """Graded forms of the year per framework: per month for the whole place and per row unit
     (one grouped query, one for the frameworks, one for the child units)."""
     forms = _forms_in(selectors.evaluations_visible_to(user), place, group).filter(period__year=year, status__in=GRADED)
+    forms = forms.exclude(_withheld_from(user))  # the viewer's own decided, unpublished grade
     grouped = (
         forms.exclude(grade="")
         .annotate(bucket=_bucket(place))
@@ -471,6 +472,12 @@ def list_filters_from(params, *, today: date) -> ListFilters:
     )
 
 
+def _withheld_from(user) -> Q:
+    """The viewer's own forms whose result is withheld until published (`Evaluation.result_withheld_from`)."""
+    me = access.user_scope(user).person_id
+    return Q(person_id=me, status=Status.DECIDED) if me is not None else Q(pk__in=[])
+
+
 def form_list(*, user, place: Place, filters: ListFilters) -> QuerySet[Evaluation]:
     """The forms behind a figure, in unit and name order (only forms the viewer may open)."""
     qs = selectors.evaluations_visible_to(user, period=filters.period)
@@ -486,7 +493,7 @@ def form_list(*, user, place: Place, filters: ListFilters) -> QuerySet[Evaluatio
     if filters.statuses:
         qs = qs.filter(status__in=filters.statuses)
     if filters.grade:
-        qs = qs.filter(grade=filters.grade)
+        qs = qs.filter(grade=filters.grade).exclude(_withheld_from(user))
     if filters.framework_id:
         qs = qs.filter(framework_id=filters.framework_id)
     return qs.select_related("person", "period").order_by(

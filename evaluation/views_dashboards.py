@@ -16,6 +16,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from evaluation import charts, dashboards, selectors
+from orgchart import access
 from orgchart.models import SubjectGroup
 
 LIST_PAGE_SIZE = 100
@@ -259,8 +260,10 @@ def form_list(request):
     place = dashboards.place_for(user=request.user, code=request.GET.get("unit"), on=on)
     forms = dashboards.form_list(user=request.user, place=place, filters=filters)
     page = Paginator(forms, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    me = access.user_scope(request.user).person_id
     for form in page.object_list:
         form.status_label = dashboards.STATUS_LABELS.get(form.status, form.status)
+        form.withheld = form.result_withheld_from(me)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

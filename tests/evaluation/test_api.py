@@ -168,6 +168,16 @@ def test_a_decided_result_is_withheld_from_the_person_until_published(org, perio
     assert 'data-testid="result-withheld"' in page and 'data-testid="final-total"' not in page
     assert "Vượt kế hoạch" not in page  # the decision's comment is in its history row, withheld too
     assert 'data-testid="result-withheld"' in client.get("/evaluations/").content.decode()
+    listed = client.get("/dashboards/list/", {"period": PERIOD}).content.decode()
+    assert 'data-testid="result-withheld"' in listed and "85,00" not in listed
+    assert "Nguyễn Thị Nhân Viên" not in client.get("/dashboards/list/", {"period": PERIOD, "grade": "B"}).content.decode()
+    from evaluation import dashboards
+
+    place = dashboards.place_for(user=org.user("nhanvien"), code=None, on=period_2025.self_due)
+    mine = dashboards.distribution(user=org.user("nhanvien"), year=2025, place=place)
+    assert sum(f.total.total for f in mine.frameworks) == 0  # her own B is not counted yet
+    theirs = dashboards.distribution(user=org.user("giamdoc"), year=2025, place=place)
+    assert sum(f.total.counts.get("B", 0) for f in theirs.frameworks) == 1
 
     decide_rest_of_stc(org, period_2025)
     assert api("giamdoc", "POST", f"/units/STC/periods/{PERIOD}/publish").status_code == 200
