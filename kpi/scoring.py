@@ -6,6 +6,7 @@ DOMAIN.md section 3. Pure functions over `kpi.spec` values; every number comes f
 from __future__ import annotations
 
 import operator
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -73,15 +74,25 @@ def quantize_score(value: Decimal) -> Decimal:
     return value.quantize(SCORE_QUANTUM, rounding=ROUND_HALF_UP)
 
 
+# Plain ASCII digits with an optional sign and decimal point: not "1e1", "1_0", "١٠" or "１０",
+# which Decimal() would read.
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)", re.ASCII)
+
+
 def to_decimal(value: Any) -> Decimal | None:
-    """A finite Decimal from an int, Decimal, float or numeric string; None when it is not one."""
+    """A finite Decimal from an int, Decimal, float or plain numeric string; None when it is not one.
+    Negative zero reads as 0."""
     if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        return None
+    if isinstance(value, str) and not _PLAIN_NUMBER.fullmatch(value.strip()):
         return None
     try:
         number = Decimal(str(value).strip())
     except InvalidOperation:
         return None
-    return number if number.is_finite() else None
+    if not number.is_finite():
+        return None
+    return number.copy_abs() if number.is_zero() else number
 
 
 def criteria_for(spec: FrameworkSpec, variant: str) -> tuple[CriterionSpec, ...]:

@@ -170,7 +170,9 @@ def test_a_decided_result_is_withheld_from_the_person_until_published(org, perio
     assert 'data-testid="result-withheld"' in client.get("/evaluations/").content.decode()
     listed = client.get("/dashboards/list/", {"period": PERIOD}).content.decode()
     assert 'data-testid="result-withheld"' in listed and "85,00" not in listed
-    assert "Nguyễn Thị Nhân Viên" not in client.get("/dashboards/list/", {"period": PERIOD, "grade": "B"}).content.decode()
+    assert (
+        "Nguyễn Thị Nhân Viên" not in client.get("/dashboards/list/", {"period": PERIOD, "grade": "B"}).content.decode()
+    )
     from evaluation import dashboards
 
     place = dashboards.place_for(user=org.user("nhanvien"), code=None, on=period_2025.self_due)

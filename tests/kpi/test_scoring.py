@@ -491,3 +491,19 @@ def test_grade_for_total_reads_floats_by_their_text(hn):
     assert grade_for_total(hn, 89.995) == "A"  # Decimal(89.995) would be 89.99499…
     with pytest.raises(ValueError):
         grade_for_total(hn, "n/a")
+
+
+@pytest.mark.parametrize("text", ["1e1", "1_0", "١٠", "１０", "1.2.3", "", " ", "nan", "Infinity", "0x10", "1,5"])
+def test_only_plain_numbers_are_numbers(text):
+    from kpi.scoring import to_decimal
+
+    assert to_decimal(text) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("10", "10"), (" 2.5 ", "2.5"), (".5", "0.5"), ("-0", "0"), (1e-05, "0.00001")]
+)
+def test_plain_numbers_and_negative_zero(value, expected):
+    from kpi.scoring import to_decimal
+
+    assert to_decimal(value) == Decimal(expected) and not to_decimal(value).is_signed()
