@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from kpi.scoring import grade_for_total, quantize_score, to_decimal
-from kpi.spec import FrameworkSpec, FrozenMap
+from kpi.spec import FrameworkSpec, FrozenMap, vi_number
 
 QUARTER_INPUTS = ("monthly_average", "unit_result", "sector_assessment")
 
@@ -130,7 +130,11 @@ def classify_year(
         grade = grade_for_total(spec, average)
         level = rule.level_map[grade]
         reasons.append(
-            ("average", f"Điểm trung bình {average} của {len(evaluated)} tháng được đánh giá: mức {grade} → {level}.")
+            (
+                "average",
+                f"Điểm trung bình {vi_number(average)} của {len(evaluated)} tháng được đánh giá: "
+                f"mức {grade} → {level}.",
+            )
         )
 
     def result(final: str) -> AnnualResult:

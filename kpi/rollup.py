@@ -16,7 +16,7 @@ import pandas as pd
 
 from kpi.annual import AnnualError
 from kpi.scoring import to_decimal
-from kpi.spec import FrameworkSpec
+from kpi.spec import FrameworkSpec, vi_number
 
 BASE_COLUMNS = (
     "person_id",
@@ -104,7 +104,8 @@ def annual_levels(spec: FrameworkSpec, df: pd.DataFrame) -> pd.DataFrame:
             reasons.append(
                 (
                     "average",
-                    f"Điểm trung bình {average} của {int(evaluated[i])} tháng được đánh giá: mức {grade[i]} → {level}.",
+                    f"Điểm trung bình {vi_number(average)} của {int(evaluated[i])} tháng được đánh giá: "
+                    f"mức {grade[i]} → {level}.",
                 )
             )
         averages.append(average)

@@ -21,6 +21,7 @@ from kpi.spec import (
     FrozenMap,
     GroupSpec,
     OverrideRule,
+    vi_number,
 )
 
 TASK_SHARES = ("quantity", "quality", "timeliness")
@@ -122,11 +123,15 @@ def _point_error(criterion: CriterionSpec, value: Any) -> ScoringError | None:
     if number is None:
         return ScoringError(code, f"Điểm tiêu chí {code} không phải là số: {value!r}.")
     if number < 0:
-        return ScoringError(code, f"Điểm tiêu chí {code} không được âm ({number}).")
+        return ScoringError(code, f"Điểm tiêu chí {code} không được âm ({vi_number(number)}).")
     if number > criterion.max_points:
-        return ScoringError(code, f"Điểm tiêu chí {code} ({number}) vượt quá điểm tối đa {criterion.max_points}.")
+        return ScoringError(
+            code, f"Điểm tiêu chí {code} ({vi_number(number)}) vượt quá điểm tối đa {vi_number(criterion.max_points)}."
+        )
     if number % criterion.step != 0:
-        return ScoringError(code, f"Điểm tiêu chí {code} ({number}) phải là bội số của {criterion.step}.")
+        return ScoringError(
+            code, f"Điểm tiêu chí {code} ({vi_number(number)}) phải là bội số của {vi_number(criterion.step)}."
+        )
     return None
 
 
@@ -317,7 +322,7 @@ def _triggered(rule: OverrideRule, value: Any) -> bool:
 def _reason(rule: OverrideRule, before: str, after: str) -> str:
     condition = rule.label_vi or rule.flag
     if rule.threshold is not None:
-        condition = f"{condition} {_OPERATOR_VI[rule.operator]} {rule.threshold}"
+        condition = f"{condition} {_OPERATOR_VI[rule.operator]} {vi_number(rule.threshold)}"
     effect = f"xếp loại tối đa {rule.target}" if rule.effect == "max_grade" else f"xếp loại {rule.target}"
     change = f"hạ từ {before} xuống {after}" if before != after else f"giữ {after}"
     return f"{condition}: {effect} ({change})."

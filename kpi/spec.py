@@ -284,6 +284,11 @@ _YAML_UNIT_RESULTS = {
 }
 
 
+def vi_number(value: Decimal | int | str) -> str:
+    """A number as the Vietnamese messages write it: decimal comma (0,5; 91,25)."""
+    return str(value).replace(".", ",")
+
+
 def _dec(value: Any, where: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
         raise SpecError(f"{where}: cần một số, nhận được {value!r}.")

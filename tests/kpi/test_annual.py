@@ -118,7 +118,7 @@ def test_off_work_cap_never_raises(nd):
 def test_reasons_are_vietnamese(hn):
     result = classify_year(hn, months=year(*[95] * 9), worked_months=9, off_work_months=4)
     texts = dict(result.reasons)
-    assert "Điểm trung bình 95.00" in texts["average"]
+    assert "Điểm trung bình 95,00" in texts["average"]
     assert "hạ từ HTXS xuống HT" in texts["off_work_cap"]
 
 

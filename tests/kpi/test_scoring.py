@@ -176,7 +176,7 @@ def test_bad_flag_values(hn, fill, flags, field):
         ({"KL1": -0.5}, "KL1", "không được âm"),
         ({"KL1": D("5.5")}, "KL1", "vượt quá điểm tối đa 5"),
         ({"NV1": 31}, "NV1", "vượt quá"),
-        ({"KL1": D("4.3")}, "KL1", "bội số của 0.5"),
+        ({"KL1": D("4.3")}, "KL1", "KL1 (4,3) phải là bội số của 0,5"),
         ({"KL1": "4.25"}, "KL1", "bội số"),
         ({"KL1": "abc"}, "KL1", "không phải là số"),
         ({"KL1": None}, "KL1", "không phải là số"),
