@@ -38,6 +38,11 @@ def test_hr_enters_unit_results_and_outsiders_get_404(org, heads, login):
     assert UnitQuarterResult.objects.get(unit=heads.office).score == D("72.50")
     assert not UnitQuarterResult.objects.filter(unit=heads.commune).exists()
     assert QuarterlyRating.objects.get(person=heads.office_head).unit_result == D("72.50")
+    # The saved score is shown the Vietnamese way in a text box (a number box would read 72,5 as 725).
+    body = client.get(url).content.decode()
+    assert f'inputmode="decimal" size="6" class="num" name="score-{heads.office.pk}" value="72,50"' in body
+    body = client.post(url, {f"score-{heads.office.pk}": "150"}, follow=True).content.decode()
+    assert "Nhập điểm từ 0 đến 100." in body and UnitQuarterResult.objects.get(unit=heads.office).score == D("72.50")
     assert client.post(reverse("ratings:quarter_recompute", args=[2025, 1])).status_code == 302
     assert login(org.user("giamdoc")).post(reverse("ratings:quarter_recompute", args=[2025, 1])).status_code == 404
     assert login(org.user("hr")).get(reverse("ratings:quarter_units", args=[2025, 5])).status_code == 404
