@@ -217,10 +217,10 @@ def annual_unit(request, year: int, code: str):
             "year": year,
             "rows": rows,
             "quota": ratings.quota_rows(rows) if rows else [],
-            "grades": sorted(
-                ((code, label) for code, label in grades.items() if any(code in r.counts_per_grade for r in rows)),
-                key=lambda g: (len(g[0]), g[0]),
-            ),
+            # Highest first, as each framework lists its bands (HTXS, HTT, HT, KHT; A … D).
+            "grades": [
+                (code, label) for code, label in grades.items() if any(code in r.counts_per_grade for r in rows)
+            ],
             "is_decider": is_decider,
             "can_publish": is_decider and any(r.status == RatingStatus.CONFIRMED for r in rows),
             "can_recompute": ratings.can_recompute_annual(request.user, unit),

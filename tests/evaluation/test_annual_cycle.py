@@ -274,3 +274,14 @@ def test_quarter_pages_print_years_without_grouping(org, login):
 def test_years_out_of_range_are_404(org, login, path):
     assert login(org.user("giamdoc")).get(f"/ratings/{path}").status_code == 404
     assert login(org.user("hr")).post("/ratings/annual/99999/units/STC/recompute/").status_code == 404
+
+
+def test_grade_columns_run_from_the_highest(org, login):
+    from tests.evaluation.test_quarterly import settle
+
+    for key, score in zip(("nhanvien", "nhanvien2", "nhanvien_kh", "phogiamdoc"), (95, 80, 60, 40)):
+        for month in range(1, 7):
+            settle(org.people[key], 2026, month, score)
+    ratings.annual_compute(year=2026)
+    page = login(org.user("hr")).get(reverse("ratings:annual_unit", args=[2026, "STC"]))
+    assert [code for code, _label in page.context["grades"]] == ["HTXS", "HTT", "HT", "KHT"]
