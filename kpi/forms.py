@@ -24,6 +24,11 @@ from orgchart.models import SubjectGroup
 ALL_VARIANTS = "ALL"
 COUNT_OF_GRADE = "count_of_grade:"
 CODE_RE = re.compile(r"^[A-Z][A-Z0-9_.-]{0,19}$")
+ROUNDING_LABELS = {
+    "floor": _("Round down (floor)"),
+    "round": _("Round to the nearest"),
+    "ceil": _("Round up (ceiling)"),
+}
 SCOPE_LABELS = {
     SCOPE_UNIT: _("Each unit"),
     SCOPE_SIMILAR_TASK_GROUP: _("Each group of similar tasks within a unit"),
@@ -178,8 +183,16 @@ class DefinitionForm(forms.Form):
         self.quota_fields = []
         if spec.quota is not None:
             quota = spec.quota
-            grades = [(band.code, f"{band.code} · {band.label_vi}") for band in spec.grades]
-            self._add("q_grade", forms.ChoiceField(label=_("Grade with a quota"), choices=grades), quota.grade)
+            # Typed, like an override's target: a band added in the same save can be named.
+            self._add(
+                "q_grade",
+                forms.CharField(
+                    label=_("Grade with a quota"),
+                    max_length=20,
+                    help_text=_("The code of the highest grade, e.g. A or HTXS."),
+                ),
+                quota.grade,
+            )
             bases = [(BASE_RATED, _("the people rated"))]
             bases += [
                 (COUNT_OF_GRADE + band.code, _("the people rated %(code)s") % {"code": band.code})
@@ -201,7 +214,7 @@ class DefinitionForm(forms.Form):
             )
             self._add(
                 "q_rounding",
-                forms.ChoiceField(label=_("Rounding"), choices=[(r, r) for r in ROUNDINGS]),
+                forms.ChoiceField(label=_("Rounding"), choices=[(r, ROUNDING_LABELS.get(r, r)) for r in ROUNDINGS]),
                 quota.rounding,
             )
             self._add(
@@ -397,7 +410,7 @@ class DefinitionForm(forms.Form):
             if not data.get(f"b{k}_remove"):
                 level_map[code] = data[f"b{k}_annual"]
         if spec.quota is not None:
-            result["quota"]["grade"] = data["q_grade"]
+            result["quota"]["grade"] = data["q_grade"].strip()
             result["quota"]["base"] = data["q_base"]
             result["quota"]["scope"] = [scope for scope in SCOPE_LABELS if scope in data["q_scope"]]
         self._rename_grades(result, renamed)

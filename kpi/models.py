@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kpi.spec import FrameworkSpec, spec_from_dict
+from orgchart.models import SubjectGroup
 
 CODE_PATTERN = r"^[A-Z0-9][A-Z0-9._-]*$"
 code_validator = RegexValidator(
@@ -80,6 +81,12 @@ class FrameworkVersion(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["status", "effective_from"], name="frameworkversion_status_from")]
+
+    @property
+    def applies_to_labels(self) -> list[str]:
+        """The subject groups in words (Công chức, Viên chức, …), in the order stored."""
+        labels = dict(SubjectGroup.choices)
+        return [str(labels.get(code, code)) for code in self.applies_to or []]
 
     def __str__(self) -> str:
         return self.code

@@ -841,4 +841,10 @@ def validate_spec(spec: FrameworkSpec) -> list[str]:
     errors = _validate_groups(spec) + _validate_criteria(spec) + _validate_grades(spec)
     if spec.quota is not None:
         errors += _validate_quota(spec.quota, (band.code for band in spec.grades), "Tỷ lệ khống chế")
+        top = max(spec.grades, key=lambda band: band.min, default=None)
+        if top is not None and spec.quota.grade in {band.code for band in spec.grades} and spec.quota.grade != top.code:
+            errors.append(
+                f"Tỷ lệ khống chế: áp dụng cho mức {spec.quota.grade}, nhưng mức cao nhất là {top.code}; "
+                f"mức {top.code} sẽ không bị khống chế. Hãy chọn mức cao nhất."
+            )
     return errors + _validate_overrides(spec) + _validate_formulas(spec) + _validate_annual(spec)
