@@ -82,14 +82,14 @@ class FrameworkVersion(models.Model):
         ]
         indexes = [models.Index(fields=["status", "effective_from"], name="frameworkversion_status_from")]
 
+    def __str__(self) -> str:
+        return self.code
+
     @property
     def applies_to_labels(self) -> list[str]:
         """The subject groups in words (Công chức, Viên chức, …), in the order stored."""
         labels = dict(SubjectGroup.choices)
         return [str(labels.get(code, code)) for code in self.applies_to or []]
-
-    def __str__(self) -> str:
-        return self.code
 
     def natural_key(self) -> tuple[str]:
         return (self.code,)
