@@ -38,3 +38,18 @@ def test_the_favicon_is_served_from_our_static_files(db, client):
     assert response.status_code == 301 and response["Location"].endswith("/img/favicon.svg")
     page = client.get("/login/").content.decode()
     assert 'rel="icon"' in page and "img/favicon.svg" in page
+
+
+def test_a_missing_page_says_so_in_vietnamese_in_the_site_layout(db, client, django_user_model):
+    client.force_login(django_user_model.objects.create_user("lost"))
+    response = client.get("/evaluations/999999/")
+    page = response.content.decode()
+    assert response.status_code == 404 and 'data-testid="not-found"' in page
+    assert "Không tìm thấy trang" in page and 'class="topbar"' in page
+
+
+def test_the_server_error_page_stands_alone(client):
+    from django.template.loader import render_to_string
+
+    page = render_to_string("500.html")
+    assert "Lỗi hệ thống" in page and "{%" not in page and "extends" not in page
