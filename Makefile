@@ -59,6 +59,7 @@ var:
 
 run: install | var
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python manage.py seed_demo --if-empty
 	$(BIN)/python manage.py seed_demo_history --if-empty
 	$(BIN)/python manage.py setup_schedules
