@@ -343,7 +343,9 @@ def _require(evaluation: Evaluation, action: Action, user, expected_version: int
 
 
 def _points_changes(old: dict, new: dict) -> dict:
-    return {code: [old.get(code), value] for code, value in new.items() if old.get(code) != value}
+    """{code: [old, new]} for every criterion given, changed or cleared (new None)."""
+    changed = {code: [old.get(code), value] for code, value in new.items() if old.get(code) != value}
+    return changed | {code: [value, None] for code, value in old.items() if code not in new}
 
 
 def _refuse_before_self_deadline(evaluation: Evaluation) -> None:
@@ -447,21 +449,28 @@ def evaluation_save_self(
     _require(evaluation, Action.SAVE, actor, expected_version)
     result = _score(evaluation, points=points, task_results=task_results, partial=True)
     new_points = _decimal_points(points)
+    changes = {
+        **_points_changes(evaluation.self_points, new_points),
+        **_share_changes(evaluation.self_task_results, task_results or {}),
+    }
+    fields = {
+        "self_points": new_points,
+        "self_task_results": task_results or {},
+        "self_total": result.total if result else None,
+        "self_grade": result.grade if result else "",
+        "note": note,
+        "tasks": tasks if tasks is not None else evaluation.tasks,
+    }
+    if not changes and note == evaluation.note and fields["tasks"] == evaluation.tasks:
+        return evaluation  # nothing to save: no version, no history row
     return _apply(
         evaluation,
         action=Action.SAVE,
         expected_version=expected_version,
         new_status=Status(evaluation.status),
-        fields={
-            "self_points": new_points,
-            "self_task_results": task_results or {},
-            "self_total": result.total if result else None,
-            "self_grade": result.grade if result else "",
-            "note": note,
-            "tasks": tasks if tasks is not None else evaluation.tasks,
-        },
+        fields=fields,
         actor=actor,
-        changes=_points_changes(evaluation.self_points, new_points),
+        changes=changes,
     )
 
 

@@ -235,6 +235,21 @@ def test_nd335_task_results_are_entered_as_three_shares(org, period_2025, api):
     assert response.status_code == 400 and response.json()["field"] == "quality"
 
 
+def test_a_self_assessment_save_records_share_changes_and_a_save_of_nothing_records_nothing(org, api):
+    period, _created = services.period_open(year=2026, month=1)
+    form = form_of(org, "nhanvien", period)
+    url = f"/evaluations/{form.pk}/self-assessment"
+    payload = {"points": {"CC1": 10, "CC2": 10}, "task_results": {"quantity": 1, "quality": 0.5}}
+    api("nhanvien", "PUT", url, payload)
+    changed = {**payload, "points": {"CC1": 10}, "task_results": {"quantity": 1, "quality": 0.75}}
+    body = api("nhanvien", "PUT", url, changed).json()
+    version = body["version"]
+    history = list(form.history.order_by("pk"))
+    assert len(history) == 2 and history[1].changes == {"quality": [0.5, 0.75], "CC2": ["10.0", None]}
+    body = api("nhanvien", "PUT", url, {**changed, "version": version}).json()  # the same again
+    assert body["version"] == version and form.history.count() == 2
+
+
 # --- 400: bad input names the field ----------------------------------------------------------------
 
 
