@@ -534,7 +534,8 @@ def evaluation_review(
         )
     for code, (old, new) in changes.items():
         changes[code] = {"old": old, "new": new, "comment": comments.get(code, "") or comment}
-    no_self = evaluation.status in (Status.DRAFT, Status.RETURNED)
+    # Returned after a submission is not "no self-assessment": the person did submit once.
+    no_self = evaluation.status in (Status.DRAFT, Status.RETURNED) and not evaluation.submitted_at
     evaluation = _apply(
         evaluation,
         action=Action.REVIEW,

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+import time_machine
 
 from evaluation import services
 from evaluation.models import Evaluation, EvaluationHistory, Period
@@ -228,3 +229,23 @@ def test_only_the_decider_publishes(org, period_2025):
     _decide_all_stc(org, period_2025, {})
     with pytest.raises(services.NotAllowed):
         services.unit_period_publish(unit=org.stc, period=period_2025, actor=org.user("truongphong"))
+
+
+def test_a_returned_form_reviewed_without_resubmission_still_had_a_self_assessment(org, period_2025):
+    form = form_of(org, "nhanvien", period_2025)
+    form = services.evaluation_save_self(
+        evaluation=form, expected_version=1, points=staff_points(60), actor=org.user("nhanvien")
+    )
+    form = services.evaluation_submit(evaluation=form, expected_version=form.version, actor=org.user("nhanvien"))
+    form = services.evaluation_return(
+        evaluation=form, expected_version=form.version, reason="Bổ sung", actor=org.user("truongphong")
+    )
+    with time_machine.travel(date(2025, 12, 4), tick=False):  # after the self-assessment deadline
+        form = services.evaluation_review(
+            evaluation=form,
+            expected_version=form.version,
+            points=staff_points(60),
+            comment="",
+            actor=org.user("truongphong"),
+        )
+    assert form.status == Status.REVIEWED and form.no_self_assessment is False
