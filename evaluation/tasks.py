@@ -6,13 +6,17 @@ from django.conf import settings
 from django.utils import timezone
 
 from evaluation import ratings, services
+from evaluation.models import Period
 
 
 def open_due_period() -> str:
-    """Open the current month once its opening day has come (daily; opening twice creates nothing)."""
+    """Open the current month once its opening day has come (hourly; opening again creates only the
+    forms still missing, e.g. of people who joined since). A month HR closed stays closed."""
     today = timezone.localdate()
     if today.day < settings.EVALUATION_CYCLE["open_day"]:
         return "not yet"
+    if Period.objects.filter(year=today.year, month=today.month, state=Period.State.CLOSED).exists():
+        return "closed by HR"
     period, created = services.period_open(year=today.year, month=today.month)
     return f"{period}: {created} forms created"
 

@@ -101,6 +101,19 @@ def test_open_due_period_job_waits_for_the_opening_day_and_is_idempotent(org):
     assert Evaluation.objects.count() == len(org.people)
 
 
+def test_open_due_period_job_leaves_a_month_hr_closed_alone(org):
+    from tests.factories import assign, make_person
+
+    with time_machine.travel(date(2025, 10, 20), tick=False):
+        tasks.open_due_period()
+        services.period_set_state(
+            period=Period.objects.get(), state=Period.State.CLOSED, reason="Chốt sổ", actor=org.user("hr")
+        )
+        assign(make_person("Người Mới Đến"), org.stc_th)
+        assert tasks.open_due_period() == "closed by HR"
+    assert Evaluation.objects.count() == len(org.people)  # nobody added to the closed month
+
+
 def test_schedules_are_upserted_by_name(db):
     call_command("setup_schedules", verbosity=0)
     call_command("setup_schedules", verbosity=0)
