@@ -127,16 +127,15 @@ def team_forms(*, user, period: Period) -> list[Evaluation]:
             valid_on_q(on), user_id=scope.user_id, permission__codename=access.ACTING_HEAD
         ).values_list("content_object_id", "content_object__path")
     )
-    delegated = () if scope.is_superuser else scope.grant_paths(access.DELEGATED_REVIEWER)
+    delegated = () if scope.is_superuser else access.user_scope(user, on).grant_paths(access.DELEGATED_REVIEWER)
     if not headed and not delegated:
         return []
-    condition = (
-        Q(unit_id__in=list(headed))
-        & ~Q(position__kind=PositionKind.HEAD)
-        & (Q(unit__kind__in=_non_agency_kinds()) | Q(position__kind=PositionKind.STAFF))
-    )
+    reviewed = ~Q(position__kind=PositionKind.HEAD) & (
+        Q(unit__kind__in=_non_agency_kinds()) | Q(position__kind=PositionKind.STAFF)
+    )  # forms with a review step (heads and an agency's deputies are decided directly)
+    condition = Q(unit_id__in=list(headed)) & reviewed
     for path in delegated:
-        condition |= Q(unit__path__startswith=path)
+        condition |= Q(unit__path__startswith=path) & reviewed
     forms = selectors.current_forms(period=period).exclude(person_id=scope.person_id or 0)
     found = list(
         forms.filter(condition).select_related("person", "period").order_by("unit_code", "person__full_name", "pk")

@@ -354,14 +354,16 @@ def can_manage_frameworks(user, on: date | None = None) -> bool:
 
 
 def can_review(user, person: Person, on: date) -> bool:
-    """Direct manager, or a delegated reviewer on the person's unit; never for oneself."""
-    scope = user_scope(user)
+    """Direct manager, or a delegated reviewer on the person's unit (grant valid on `on`), standing
+    in for that manager; never for oneself. A form with no review step (heads, an agency's deputies:
+    decided directly) has no manager to stand in for, so a delegation never covers it."""
+    scope = user_scope(user, on)
     if scope.person_id == person.pk:
         return False
     chain = evaluation_chain(person, on)
-    if chain is None:
+    if chain is None or chain.manager is None:
         return False
-    if chain.manager is not None and chain.manager.pk == scope.person_id:
+    if chain.manager.pk == scope.person_id:
         return True
     return scope.covers(chain.unit.path, scope.grant_paths(DELEGATED_REVIEWER)) and not scope.is_superuser
 

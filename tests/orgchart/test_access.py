@@ -177,3 +177,48 @@ def test_expired_grant_gives_nothing(org):
     )
     assert not access.can_view_unit(user, org.stc)
     assert access.can_view_unit(user, org.stc, date(2019, 6, 1))
+
+
+def test_a_delegated_reviewer_stands_in_for_the_manager_only(org):
+    """nhanvien2 reviews for the head of STC-TH: her colleague's form, never her boss's or her own."""
+    from orgchart import services
+
+    delegate = org.people["nhanvien2"]
+    services.grant_create(
+        user=delegate.user,
+        unit=org.stc,
+        role=access.DELEGATED_REVIEWER,
+        valid_from=date(2025, 1, 1),
+        valid_to=date(2025, 12, 31),
+        reason="Giúp trưởng phòng rà soát phiếu",
+        actor=None,
+    )
+    on = date(2025, 11, 28)
+    assert access.can_review(delegate.user, org.people["nhanvien"], on)
+    assert access.can_review(delegate.user, org.people["nhanvien_kh"], on)
+    assert access.acting_for(delegate.user, org.people["nhanvien"], on, step="review") == org.people["truongphong"]
+    for key in ("truongphong", "truongphong_kh", "phogiamdoc", "giamdoc"):  # decided directly: no review step
+        assert not access.can_review(delegate.user, org.people[key], on), key
+    assert not access.can_review(delegate.user, delegate, on)
+    assert not access.can_decide(delegate.user, org.people["nhanvien"], on)
+    # The grant is dated: a month outside it is not covered, whatever today is.
+    assert not access.can_review(delegate.user, org.people["nhanvien"], date(2026, 1, 30))
+
+
+def test_the_delegates_team_grid_lists_only_forms_with_a_review_step(org):
+    from evaluation import page_selectors
+    from evaluation import services as evaluation_services
+    from orgchart import services
+
+    delegate = org.people["nhanvien2"]
+    services.grant_create(
+        user=delegate.user,
+        unit=org.stc,
+        role=access.DELEGATED_REVIEWER,
+        valid_from=date(2025, 1, 1),
+        reason="Giúp rà soát phiếu",
+        actor=None,
+    )
+    period, _created = evaluation_services.period_open(year=2025, month=11)
+    names = {f.person.full_name for f in page_selectors.team_forms(user=delegate.user, period=period)}
+    assert names == {"Nguyễn Thị Nhân Viên", "Bùi Văn Kế"}
