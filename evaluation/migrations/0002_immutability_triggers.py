@@ -4,13 +4,13 @@ from django.db import migrations
 def install(apps, schema_editor):
     from evaluation import triggers
 
-    triggers.install(schema_editor.connection)
+    triggers.install(schema_editor.connection, parts=("forms",))
 
 
 def uninstall(apps, schema_editor):
     from evaluation import triggers
 
-    triggers.uninstall(schema_editor.connection)
+    triggers.uninstall(schema_editor.connection, parts=("forms",))
 
 
 class Migration(migrations.Migration):

@@ -7,6 +7,7 @@ from django.db import DatabaseError, connection, transaction
 
 from evaluation.models import Evaluation, EvaluationHistory
 from tests.evaluation.conftest import form_of
+from tests.evaluation.test_quarterly import heads  # noqa: F401 (fixture)
 
 
 def _lock(form: Evaluation) -> None:
@@ -46,3 +47,28 @@ def test_history_rows_are_append_only(org, period_2025):
     with pytest.raises(DatabaseError):
         _raw("DELETE FROM evaluation_evaluationhistory WHERE id = %s", [row.pk])
     assert EvaluationHistory.objects.get(pk=row.pk).comment == ""
+
+
+def test_locked_annual_results_and_quarterly_ratings_are_immutable_too(org, heads):
+    from evaluation import ratings
+    from evaluation.models import AnnualClassification, QuarterlyRating
+    from tests.evaluation.test_annual import give_year, row
+    from tests.evaluation.test_quarterly import complete_q1, rating_of
+
+    give_year(org.people["nhanvien"], [80] * 12)
+    ratings.annual_compute(year=2025)
+    annual = row(org, "nhanvien")
+    AnnualClassification.objects.filter(pk=annual.pk).update(status="locked")
+    complete_q1(org, heads)
+    quarter = rating_of(heads.office_head)
+    QuarterlyRating.objects.filter(pk=quarter.pk).update(status="locked")
+    for table, pk in (("evaluation_annualclassification", annual.pk), ("evaluation_quarterlyrating", quarter.pk)):
+        with pytest.raises(DatabaseError):
+            _raw(f"UPDATE {table} SET status = 'published' WHERE id = %s", [pk])  # noqa: S608 (fixed names)
+        with pytest.raises(DatabaseError):
+            _raw(f"DELETE FROM {table} WHERE id = %s", [pk])  # noqa: S608
+    assert row(org, "nhanvien").status == "locked" and rating_of(heads.office_head).status == "locked"
+    # A rating not locked yet can still change (the services recompute it).
+    open_rating = rating_of(heads.commune_head)
+    _raw("UPDATE evaluation_quarterlyrating SET version = version + 1 WHERE id = %s", [open_rating.pk])
+    assert rating_of(heads.commune_head).version == open_rating.version + 1
