@@ -7,7 +7,7 @@ from django.db import DatabaseError, connection, transaction
 
 from evaluation.models import Evaluation, EvaluationHistory
 from tests.evaluation.conftest import form_of
-from tests.evaluation.test_quarterly import heads  # noqa: F401 (fixture)
+from tests.evaluation.test_quarterly import rated_heads
 
 
 def _lock(form: Evaluation) -> None:
@@ -47,6 +47,11 @@ def test_history_rows_are_append_only(org, period_2025):
     with pytest.raises(DatabaseError):
         _raw("DELETE FROM evaluation_evaluationhistory WHERE id = %s", [row.pk])
     assert EvaluationHistory.objects.get(pk=row.pk).comment == ""
+
+
+@pytest.fixture
+def heads(org):
+    return rated_heads(org)
 
 
 def test_locked_annual_results_and_quarterly_ratings_are_immutable_too(org, heads):
