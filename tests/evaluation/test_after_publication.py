@@ -13,15 +13,23 @@ from evaluation.workflow import Status
 from tests.evaluation.conftest import form_of, staff_points
 
 
-def _publish_stc(org, period):
-    for form in Evaluation.objects.filter(period=period, decision_unit=org.stc):
+def _decide_and_publish(org, period, unit, decider: str, *, skip: tuple[str, ...] = ()):
+    """Decide (as `decider`) every form `unit` decides, but those of `skip`, and publish the month."""
+    forms = Evaluation.objects.filter(period=period, decision_unit=unit).exclude(
+        person__in=[org.people[key] for key in skip]
+    )
+    for form in forms:
         points = staff_points(60)
         if form.variant == "LEADER":
             points = {**{c: v for c, v in points.items() if not c.startswith("NV")}, "LD1": 30, "LD2": 20, "LD3": 10}
         services.evaluation_decide(
-            evaluation=form, expected_version=form.version, points=points, actor=org.user("giamdoc")
+            evaluation=form, expected_version=form.version, points=points, actor=org.user(decider)
         )
-    return services.unit_period_publish(unit=org.stc, period=period, actor=org.user("giamdoc"))
+    return services.unit_period_publish(unit=unit, period=period, actor=org.user(decider))
+
+
+def _publish_stc(org, period):
+    return _decide_and_publish(org, period, org.stc, "giamdoc")
 
 
 @pytest.fixture
@@ -136,15 +144,8 @@ def test_a_superseded_revision_takes_no_more_steps(org, published):
 
 
 def _publish_city(org, period):
-    """Decide (as the city chairman) and publish every form the city decides: the heads of departments."""
-    for form in Evaluation.objects.filter(period=period, decision_unit=org.city).exclude(person=org.people["chutich"]):
-        points = staff_points(60)
-        if form.variant == "LEADER":
-            points = {**{c: v for c, v in points.items() if not c.startswith("NV")}, "LD1": 30, "LD2": 20, "LD3": 10}
-        services.evaluation_decide(
-            evaluation=form, expected_version=form.version, points=points, actor=org.user("chutich")
-        )
-    return services.unit_period_publish(unit=org.city, period=period, actor=org.user("chutich"))
+    """The city chairman decides the heads of departments; his own form has nobody above him."""
+    return _decide_and_publish(org, period, org.city, "chutich", skip=("chutich",))
 
 
 def test_at_the_top_of_the_tree_the_decider_handles_the_complaint_and_the_form_can_lock(org, period_2025):
